@@ -1,0 +1,43 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+const io = ['node:*', 'fs', 'fs/*', 'net', 'http', 'https', 'child_process', 'worker_threads', 'os', 'path', 'crypto'];
+const effects = ['better-sqlite3', 'kysely', 'rxjs', 'rxjs/*', 'undici'];
+const layer = (patterns, message) => ({
+  'no-restricted-imports': ['error', { patterns: [{ group: patterns, message }] }],
+});
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'desktop/dist/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node }, ecmaVersion: 2023, sourceType: 'module' },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  // Layers (ARCHITECTURE §1): the domain and the views are pure; only handlers and the daemon do I/O.
+  {
+    files: ['src/events/**/*.ts', 'src/lib/**/*.ts'],
+    ignores: ['src/lib/project-root.ts'],
+    rules: layer([...io, ...effects, '**/store/**', '**/handlers/**', '**/ipc/**', '**/cli/**', '**/daemon/**', '**/projections/**'],
+      'events/ and lib/ are pure: no I/O, no storage, no other layer'),
+  },
+  {
+    files: ['src/projections/**/*.ts'],
+    rules: layer([...io, 'better-sqlite3', 'rxjs', 'rxjs/*', 'undici', '**/store/**', '**/handlers/**', '**/ipc/**', '**/cli/**', '**/daemon/**'],
+      'projections are pure folds: no I/O, no store, no handlers'),
+  },
+  {
+    files: ['src/routing/classify*.ts', 'src/routing/decide*.ts'],
+    rules: layer([...io, ...effects], 'the classifier and routing decision are pure'),
+  },
+  {
+    files: ['src/cli/**/*.ts', 'desktop/src/**/*.ts', 'desktop/src/**/*.svelte'],
+    rules: layer(['better-sqlite3', 'kysely', '**/store/**', '**/projections/**', '**/handlers/**', '**/daemon/**'],
+      'the CLI and the desktop app reach the daemon only through src/ipc'),
+  },
+);
