@@ -1,0 +1,125 @@
+// STORAGE FORMAT: these schemas describe rows already written to users' logs. Never change a shape in place:
+// add a new version with an upcaster from the old one (see registry.ts), or a new event type.
+import { z } from 'zod';
+import { defineEvent } from './registry.js';
+
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256');
+const Id = z.number().int().positive();
+
+export const DownloadParams = z.object({
+  type: z.string().max(64).optional(),
+  format: z.string().max(64).optional(),
+  size: z.string().max(64).optional(),
+  fp: z.string().max(64).optional(),
+});
+export type DownloadParams = z.infer<typeof DownloadParams>;
+
+export const downloadRequested = defineEvent(
+  'download.requested',
+  z.object({
+    jobId: z.string().min(1).max(64),
+    /** What the user typed, with any token stripped: shown by `history` and used for `retry`. */
+    input: z.string().max(2048),
+    modelId: Id.optional(),
+    versionId: Id.optional(),
+    fileId: Id.optional(),
+    params: DownloadParams.optional(),
+  }),
+);
+
+export const downloadResolved = defineEvent(
+  'download.resolved',
+  z.object({
+    modelId: Id,
+    versionId: Id,
+    fileId: Id,
+    fileName: z.string().min(1).max(1024),
+    sizeBytes: z.number().int().nonnegative(),
+    /** CivitAI's SHA-256, lowercased; null when CivitAI lists none (the file is then placed unverified and flagged). */
+    sha256: Sha256.nullable(),
+    modelName: z.string(),
+    versionName: z.string(),
+    modelType: z.string(),
+    baseModel: z.string().nullable(),
+    /** The model-version object as CivitAI returned it: sidecars carry it verbatim. */
+    civitai: z.record(z.string(), z.unknown()),
+  }),
+);
+
+export const downloadAttemptStarted = defineEvent(
+  'download.attempt_started',
+  z.object({ attempt: z.number().int().positive() }),
+);
+
+export const Segment = z.object({ index: z.number().int().nonnegative(), start: z.number().int().nonnegative(), end: z.number().int().nonnegative() });
+
+export const downloadTransferPlanned = defineEvent(
+  'download.transfer_planned',
+  z.object({
+    totalBytes: z.number().int().nonnegative(),
+    segments: z.array(Segment).min(1),
+    etag: z.string().max(512).nullable(),
+    lastModified: z.string().max(128).nullable(),
+    /** Where the bytes are staged, relative to the staging folder. */
+    partName: z.string().min(1).max(300),
+  }),
+);
+
+/** Appended only after these bytes were fdatasync'ed: the resume point is never ahead of the disk. */
+export const downloadChunkWritten = defineEvent(
+  'download.chunk_written',
+  z.object({
+    segment: z.number().int().nonnegative(),
+    offset: z.number().int().nonnegative(),
+    length: z.number().int().positive(),
+  }),
+);
+
+export const downloadTransferRestarted = defineEvent(
+  'download.transfer_restarted',
+  z.object({ reason: z.string().max(500) }),
+);
+
+export const downloadTransferCompleted = defineEvent(
+  'download.transfer_completed',
+  z.object({ sha256: Sha256, bytes: z.number().int().nonnegative() }),
+);
+
+export const downloadHashVerified = defineEvent('download.hash_verified', z.object({ sha256: Sha256 }));
+
+export const downloadHashMismatched = defineEvent(
+  'download.hash_mismatched',
+  z.object({ expected: Sha256, actual: Sha256, quarantinePath: z.string() }),
+);
+
+export const downloadPlaced = defineEvent(
+  'download.placed',
+  z.object({
+    /** Relative to the models folder, forward slashes. */
+    path: z.string().min(1),
+    folder: z.string().min(1),
+    sizeBytes: z.number().int().nonnegative(),
+    sha256: Sha256,
+    /** True when an identical file already sat there and was kept instead of written again. */
+    alreadyPresent: z.boolean(),
+  }),
+);
+
+export const downloadPaused = defineEvent(
+  'download.paused',
+  z.object({ reason: z.enum(['user', 'disk_full']), message: z.string().max(2000).nullable() }),
+);
+export const downloadResumed = defineEvent('download.resumed', z.object({}));
+export const downloadCancelled = defineEvent('download.cancelled', z.object({}));
+export const downloadRetried = defineEvent('download.retried', z.object({}));
+
+export const downloadFailed = defineEvent(
+  'download.failed',
+  z.object({ code: z.string().max(64), message: z.string().max(2000), retryable: z.boolean() }),
+);
+
+export const downloadEvents = [
+  downloadRequested, downloadResolved, downloadAttemptStarted, downloadTransferPlanned, downloadChunkWritten,
+  downloadTransferRestarted, downloadTransferCompleted, downloadHashVerified, downloadHashMismatched, downloadPlaced,
+  downloadPaused, downloadResumed, downloadCancelled, downloadRetried, downloadFailed,
+] as const;

@@ -1,0 +1,26 @@
+// STORAGE FORMAT: never change a shape in place; add a version with an upcaster (registry.ts).
+import { z } from 'zod';
+import { defineEvent } from './registry.js';
+
+/** Why a file went where it went: the header's verdict, CivitAI's label, and which one won. */
+export const routingDecided = defineEvent(
+  'routing.decided',
+  z.object({
+    folder: z.string().min(1),
+    kind: z.string(),
+    architecture: z.string().nullable(),
+    baseModel: z.string().nullable(),
+    declaredType: z.string().nullable(),
+    signals: z.array(z.string()),
+    reason: z.string(),
+    confidence: z.enum(['high', 'medium', 'low']),
+    flagged: z.enum(['pickle', 'unreadable-header']).nullable(),
+  }),
+);
+
+export const sidecarWritten = defineEvent(
+  'sidecar.written',
+  z.object({ path: z.string().min(1), previewPath: z.string().nullable() }),
+);
+
+export const routingEvents = [routingDecided, sidecarWritten] as const;

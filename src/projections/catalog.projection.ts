@@ -1,0 +1,50 @@
+import type { DomainStoredEvent } from '../events/index.js';
+import { table, type Projection, type ViewWriter } from './projection.js';
+import { jobsTable } from './queue.projection.js';
+
+export interface CatalogRow {
+  [column: string]: string | number | null;
+  path: string;
+  folder: string;
+  sha256: string;
+  size_bytes: number;
+  model_id: number | null;
+  version_id: number | null;
+  model_name: string | null;
+  version_name: string | null;
+  type: string | null;
+  base_model: string | null;
+  origin: 'download' | 'scan';
+  routing_reason: string | null;
+  flagged: string | null;
+  job_id: string | null;
+  placed_at: string;
+}
+
+export const catalogTable = table<CatalogRow>('view_catalog', 'path', [
+  'path', 'folder', 'sha256', 'size_bytes', 'model_id', 'version_id', 'model_name', 'version_name', 'type',
+  'base_model', 'origin', 'routing_reason', 'flagged', 'job_id', 'placed_at',
+]);
+
+/**
+ * Models on disk. A placed download takes its CivitAI facts from the job's row, which the queue projection
+ * has already folded for the same event (projections run in registration order, queue first).
+ */
+export const catalogProjection: Projection = {
+  name: 'catalog',
+  version: 1,
+  tables: [catalogTable],
+  handles: new Set(['download.placed']),
+  apply(view: ViewWriter, e: DomainStoredEvent): void {
+    if (e.type !== 'download.placed') return;
+    const jobId = e.streamId.slice('download-'.length);
+    const job = view.get(jobsTable, jobId);
+    view.put(catalogTable, {
+      path: e.data.path, folder: e.data.folder, sha256: e.data.sha256, size_bytes: e.data.sizeBytes,
+      model_id: job?.model_id ?? null, version_id: job?.version_id ?? null, model_name: job?.model_name ?? null,
+      version_name: job?.version_name ?? null, type: job?.model_type ?? null, base_model: job?.base_model ?? null,
+      origin: 'download', routing_reason: job?.routing_reason ?? null, flagged: job?.flagged ?? null,
+      job_id: jobId, placed_at: e.recordedAt,
+    });
+  },
+};

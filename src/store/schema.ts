@@ -1,0 +1,25 @@
+import type { CatalogRow } from '../projections/catalog.projection.js';
+import type { JobRow } from '../projections/queue.projection.js';
+import type { SettingRow } from '../projections/settings.projection.js';
+
+export interface EventRowTable {
+  global_position: number;
+  event_id: string;
+  stream_id: string;
+  category: string;
+  stream_position: number;
+  type: string;
+  schema_version: number;
+  data: string;
+  metadata: string;
+  recorded_at: string;
+}
+
+/** The tables kysely types queries against. */
+export interface ViewTables {
+  events: EventRowTable;
+  checkpoints: { name: string; position: number; version: number };
+  view_jobs: JobRow;
+  view_catalog: CatalogRow;
+  view_settings: SettingRow;
+}
