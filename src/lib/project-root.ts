@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,3 +12,8 @@ export function projectRoot(from: string = import.meta.url): string {
     dir = parent;
   }
 }
+
+/** The package's version, read at run time so neither the CLI nor the daemon needs a generated file. */
+export const PACKAGE_VERSION: string = (
+  JSON.parse(readFileSync(join(projectRoot(import.meta.url), 'package.json'), 'utf8')) as { version: string }
+).version;
