@@ -172,9 +172,13 @@ export function createEventStore(
   const readAll = (o: { after: number; limit: number } & ReadFilter): StoredEvent[] => {
     const where = ['global_position > ?'];
     const params: unknown[] = [o.after];
-    if (o.streamId) (where.push('stream_id = ?'), params.push(o.streamId));
-    if (o.category) (where.push('category = ?'), params.push(o.category));
-    if (o.types && o.types.length > 0) (where.push(`type IN (${o.types.map(() => '?').join(', ')})`), params.push(...o.types));
+    const add = (clause: string, ...values: unknown[]): void => {
+      where.push(clause);
+      params.push(...values);
+    };
+    if (o.streamId) add('stream_id = ?', o.streamId);
+    if (o.category) add('category = ?', o.category);
+    if (o.types && o.types.length > 0) add(`type IN (${o.types.map(() => '?').join(', ')})`, ...o.types);
     params.push(o.limit);
     const rows = db.prepare(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY global_position LIMIT ?`).all(...params) as EventRow[];
     return rows.map(toStored);
