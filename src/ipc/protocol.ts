@@ -1,0 +1,236 @@
+import { z } from 'zod';
+
+/**
+ * The wire contract between the daemon and its clients (CLI, desktop gateway): NDJSON frames over a
+ * Unix socket. Shared by both sides, so it imports nothing but zod (it ships to the desktop app and
+ * loads on every CLI start).
+ *
+ * Conversation:
+ *   client → {t:'hello', protocol, client}          daemon → {t:'hello', protocol, daemon}
+ *   client → {t:'req', id, method, params}          daemon → {t:'res', id, ok:true, result}
+ *                                                          | {t:'res', id, ok:false, error}
+ *   after `events.subscribe` (sub = the request id) daemon → {t:'event'|'caught_up'|'progress'|'end', sub, …}
+ *   a frame that cannot be answered by id           daemon → {t:'error', error}
+ * Responses may arrive in any order; match them by id.
+ */
+
+/** Bump on any incompatible change to the frames or method shapes below. */
+export const PROTOCOL_VERSION = 1;
+
+export const IPC_ERROR_CODES = [
+  'BAD_FRAME',
+  'FRAME_TOO_LARGE',
+  'HANDSHAKE_REQUIRED',
+  'PROTOCOL_MISMATCH',
+  'UNKNOWN_METHOD',
+  'BAD_PARAMS',
+  'NOT_FOUND',
+  'CONFLICT',
+  'FAILED',
+  'INTERNAL',
+  'SUBSCRIBER_TOO_SLOW',
+  'SHUTTING_DOWN',
+  // Raised by the client itself, never sent by the daemon.
+  'DAEMON_UNREACHABLE',
+  'CONNECTION_CLOSED',
+  'BAD_RESPONSE',
+] as const;
+export type IpcErrorCode = (typeof IPC_ERROR_CODES)[number];
+
+export const IpcErrorSchema = z.object({ code: z.enum(IPC_ERROR_CODES), message: z.string() });
+export interface IpcError {
+  readonly code: IpcErrorCode;
+  readonly message: string;
+}
+
+export function protocolMismatchError(clientProtocol: number, daemonProtocol: number, daemonVersion: string): IpcError {
+  return {
+    code: 'PROTOCOL_MISMATCH',
+    message:
+      `this client speaks IPC protocol ${clientProtocol} but the daemon (comfyui-dl ${daemonVersion}) speaks ${daemonProtocol}: ` +
+      'restart the daemon after upgrading (systemctl --user restart comfyui-dl) and use the matching CLI',
+  };
+}
+
+export const RequestIdSchema = z.union([z.int().nonnegative(), z.string().min(1).max(128)]);
+export type RequestId = z.infer<typeof RequestIdSchema>;
+
+// --- handshake -------------------------------------------------------------------------------
+
+export const ClientHelloSchema = z.object({
+  t: z.literal('hello'),
+  protocol: z.int(),
+  client: z.string().max(200),
+});
+export type ClientHello = z.infer<typeof ClientHelloSchema>;
+
+export const DaemonHelloSchema = z.object({
+  t: z.literal('hello'),
+  protocol: z.int(),
+  daemon: z.string(),
+});
+export type DaemonHello = z.infer<typeof DaemonHelloSchema>;
+
+// --- requests and responses --------------------------------------------------------------------
+
+export const RequestFrameSchema = z.object({
+  t: z.literal('req'),
+  id: RequestIdSchema,
+  method: z.string().min(1).max(200),
+  params: z.unknown().optional(),
+});
+export type RequestFrame = z.infer<typeof RequestFrameSchema>;
+
+export const ResponseFrameSchema = z.discriminatedUnion('ok', [
+  z.object({ t: z.literal('res'), id: RequestIdSchema, ok: z.literal(true), result: z.unknown() }),
+  z.object({ t: z.literal('res'), id: RequestIdSchema, ok: z.literal(false), error: IpcErrorSchema }),
+]);
+export type ResponseFrame = z.infer<typeof ResponseFrameSchema>;
+
+/** A connection-level error that no request id can carry (unparseable frame, missing handshake). */
+export const ErrorFrameSchema = z.object({ t: z.literal('error'), error: IpcErrorSchema });
+export type ErrorFrame = z.infer<typeof ErrorFrameSchema>;
+
+// --- events and subscriptions ------------------------------------------------------------------
+
+/** An event as every client sees it (ARCHITECTURE §5, `history` and `watch --json`). */
+export const EventJsonSchema = z.object({
+  position: z.int().nonnegative(),
+  streamId: z.string(),
+  type: z.string(),
+  version: z.int().positive(),
+  data: z.record(z.string(), z.unknown()),
+  metadata: z.record(z.string(), z.unknown()),
+  recordedAt: z.string(),
+});
+export type EventJson = z.infer<typeof EventJsonSchema>;
+
+export const SubscribeParamsSchema = z.strictObject({
+  /** First global position to deliver (inclusive); omitted: only events appended from now on. */
+  from: z.int().nonnegative().optional(),
+  stream: z.string().min(1).optional(),
+  category: z.string().min(1).optional(),
+  types: z.array(z.string().min(1)).max(200).optional(),
+});
+export type SubscribeParams = z.infer<typeof SubscribeParamsSchema>;
+
+export const SubscribeResultSchema = z.object({ sub: RequestIdSchema });
+export const UnsubscribeParamsSchema = z.strictObject({ sub: RequestIdSchema });
+export const SUBSCRIBE_METHOD = 'events.subscribe';
+export const UNSUBSCRIBE_METHOD = 'events.unsubscribe';
+
+// A producer hands the server these payloads; the server stamps them with `sub` for the wire.
+const EventPayloadSchema = z.object({ t: z.literal('event'), event: EventJsonSchema });
+/** Everything up to `position` has been delivered; what follows is live. */
+const CaughtUpPayloadSchema = z.object({ t: z.literal('caught_up'), position: z.int().nonnegative() });
+/** Ephemeral transfer progress (not an event in the log); open so the daemon can add fields. */
+const ProgressPayloadSchema = z.looseObject({
+  t: z.literal('progress'),
+  jobId: z.string(),
+  bytesDone: z.int().nonnegative(),
+  bytesTotal: z.int().nonnegative().nullable(),
+});
+/** The subscription is over; `error` says why when the client did not ask for it. */
+const EndPayloadSchema = z.object({ t: z.literal('end'), error: IpcErrorSchema.optional() });
+
+export type SubscriptionPayload =
+  | z.infer<typeof EventPayloadSchema>
+  | z.infer<typeof CaughtUpPayloadSchema>
+  | z.infer<typeof ProgressPayloadSchema>
+  | z.infer<typeof EndPayloadSchema>;
+
+const withSub = { sub: RequestIdSchema };
+export const EventPushSchema = EventPayloadSchema.extend(withSub);
+export const CaughtUpPushSchema = CaughtUpPayloadSchema.extend(withSub);
+export const ProgressPushSchema = ProgressPayloadSchema.extend(withSub);
+export const EndPushSchema = EndPayloadSchema.extend(withSub);
+
+export const SubscriptionFrameSchema = z.discriminatedUnion('t', [
+  EventPushSchema,
+  CaughtUpPushSchema,
+  ProgressPushSchema,
+  EndPushSchema,
+]);
+export type SubscriptionFrame = z.infer<typeof SubscriptionFrameSchema>;
+
+/** Every frame the daemon may send once the handshake is done. */
+export const DaemonFrameSchema = z.discriminatedUnion('t', [
+  ResponseFrameSchema,
+  ErrorFrameSchema,
+  EventPushSchema,
+  CaughtUpPushSchema,
+  ProgressPushSchema,
+  EndPushSchema,
+]);
+export type DaemonFrame = z.infer<typeof DaemonFrameSchema>;
+
+// --- the method table ---------------------------------------------------------------------------
+
+export interface MethodDef<N extends string, P extends z.ZodType, R extends z.ZodType> {
+  readonly name: N;
+  readonly params: P;
+  readonly result: R;
+}
+
+export function defineMethod<const N extends string, P extends z.ZodType, R extends z.ZodType>(
+  name: N,
+  params: P,
+  result: R,
+): MethodDef<N, P, R> {
+  return { name, params, result };
+}
+
+type AnyMethodDef = MethodDef<string, z.ZodType, z.ZodType>;
+
+function methodTable<const D extends readonly AnyMethodDef[]>(...defs: D): { readonly [M in D[number] as M['name']]: M } {
+  return Object.fromEntries(defs.map((def) => [def.name, def])) as { readonly [M in D[number] as M['name']]: M };
+}
+
+const NoParams = z.strictObject({});
+
+/** Open on purpose: the daemon reports more as it grows, and old clients must keep parsing it. */
+export const StatusResultSchema = z.looseObject({
+  version: z.string(),
+  pid: z.int(),
+  uptimeSeconds: z.number().nonnegative(),
+  position: z.int().nonnegative(),
+  dbPath: z.string(),
+  modelsDir: z.string(),
+  queue: z.record(z.string(), z.int().nonnegative()),
+});
+
+export const HistoryParamsSchema = z.strictObject({
+  /** Only events after this global position (exclusive, like a checkpoint). */
+  since: z.int().nonnegative().optional(),
+  stream: z.string().min(1).optional(),
+  type: z.string().min(1).optional(),
+  category: z.string().min(1).optional(),
+  limit: z.int().min(1).max(10_000).optional(),
+});
+
+export const ReplayResultSchema = z.object({
+  /** Events folded. */
+  events: z.int().nonnegative(),
+  /** Views rebuilt. */
+  views: z.int().nonnegative(),
+  ms: z.number().nonnegative(),
+});
+
+/** Request/response methods. Subscriptions (`events.subscribe`/`events.unsubscribe`) are served apart. */
+export const METHODS = methodTable(
+  defineMethod('status', NoParams, StatusResultSchema),
+  defineMethod('history', HistoryParamsSchema, z.object({ events: z.array(EventJsonSchema) })),
+  defineMethod('replay', NoParams, ReplayResultSchema),
+);
+
+export type Methods = typeof METHODS;
+export type MethodName = keyof Methods;
+/** What a caller passes (before defaults and coercion). */
+export type ParamsOf<M extends MethodName> = z.input<Methods[M]['params']>;
+/** What a handler receives once the daemon has validated the params. */
+export type ValidParamsOf<M extends MethodName> = z.output<Methods[M]['params']>;
+export type ResultOf<M extends MethodName> = z.output<Methods[M]['result']>;
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.hasOwn(METHODS, name);
+}
