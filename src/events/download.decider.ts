@@ -50,6 +50,8 @@ export function evolveJob(state: JobFold, event: DomainEvent): JobFold {
           partName: event.data.partName, segments: event.data.segments.map((s) => ({ ...s, done: 0 })),
         },
       };
+    case 'download.validator_seen':
+      return state.plan ? { ...state, plan: { ...state.plan, etag: event.data.etag, lastModified: event.data.lastModified } } : state;
     case 'download.chunk_written': {
       const plan = state.plan;
       if (!plan) return state;

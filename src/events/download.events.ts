@@ -65,6 +65,12 @@ export const downloadTransferPlanned = defineEvent(
   }),
 );
 
+/** The storage host's validator, when first seen or when it changed: later attempts send it as If-Range. */
+export const downloadValidatorSeen = defineEvent(
+  'download.validator_seen',
+  z.object({ etag: z.string().max(512).nullable(), lastModified: z.string().max(128).nullable() }),
+);
+
 /** Appended only after these bytes were fdatasync'ed: the resume point is never ahead of the disk. */
 export const downloadChunkWritten = defineEvent(
   'download.chunk_written',
@@ -119,7 +125,7 @@ export const downloadFailed = defineEvent(
 );
 
 export const downloadEvents = [
-  downloadRequested, downloadResolved, downloadAttemptStarted, downloadTransferPlanned, downloadChunkWritten,
+  downloadRequested, downloadResolved, downloadAttemptStarted, downloadTransferPlanned, downloadValidatorSeen, downloadChunkWritten,
   downloadTransferRestarted, downloadTransferCompleted, downloadHashVerified, downloadHashMismatched, downloadPlaced,
   downloadPaused, downloadResumed, downloadCancelled, downloadRetried, downloadFailed,
 ] as const;

@@ -217,10 +217,88 @@ export const ReplayResultSchema = z.object({
 });
 
 /** Request/response methods. Subscriptions (`events.subscribe`/`events.unsubscribe`) are served apart. */
+export const JOB_STATES = ['queued', 'resolving', 'downloading', 'paused', 'verifying', 'completed', 'failed', 'cancelled'] as const;
+
+/** A download job (ARCHITECTURE §5); fields after `error` extend the contract. */
+export const JobJsonSchema = z.object({
+  id: z.string(),
+  state: z.enum(JOB_STATES),
+  modelId: z.int().nullable(),
+  versionId: z.int().nullable(),
+  fileId: z.int().nullable(),
+  fileName: z.string().nullable(),
+  /** Relative to the models folder once placed. */
+  path: z.string().nullable(),
+  sha256: z.string().nullable(),
+  bytesDone: z.int().nonnegative(),
+  bytesTotal: z.int().nonnegative().nullable(),
+  error: z.string().nullable(),
+  errorCode: z.string().nullable(),
+  modelName: z.string().nullable(),
+  versionName: z.string().nullable(),
+  type: z.string().nullable(),
+  baseModel: z.string().nullable(),
+  folder: z.string().nullable(),
+  routingReason: z.string().nullable(),
+  attempts: z.int().nonnegative(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type JobJson = z.infer<typeof JobJsonSchema>;
+
+export const UpdateJsonSchema = z.object({ versionId: z.int(), versionName: z.string(), publishedAt: z.string().nullable() });
+
+/** A model on disk (ARCHITECTURE §5, `list`); fields after `update` extend the contract. */
+export const CatalogEntryJsonSchema = z.object({
+  path: z.string(),
+  folder: z.string(),
+  sha256: z.string(),
+  sizeBytes: z.int().nonnegative(),
+  modelId: z.int().nullable(),
+  versionId: z.int().nullable(),
+  modelName: z.string().nullable(),
+  versionName: z.string().nullable(),
+  type: z.string().nullable(),
+  baseModel: z.string().nullable(),
+  origin: z.enum(['download', 'scan']),
+  update: UpdateJsonSchema.nullable(),
+  routingReason: z.string().nullable(),
+  flagged: z.string().nullable(),
+});
+export type CatalogEntryJson = z.infer<typeof CatalogEntryJsonSchema>;
+
+const positiveId = z.int().positive().max(2_147_483_647);
+export const AddParamsSchema = z
+  .strictObject({
+    /** A model page URL, a download URL or an AIR. */
+    ref: z.string().min(1).max(2048).optional(),
+    model: positiveId.optional(),
+    version: positiveId.optional(),
+    file: positiveId.optional(),
+  })
+  .refine((p) => p.ref !== undefined || p.model !== undefined || p.version !== undefined, 'give a reference (URL or AIR), a model id or a version id');
+const JobRef = z.strictObject({ job: z.string().min(1).max(64) });
+const JobResult = z.object({ job: JobJsonSchema });
+
+/** Request/response methods. Subscriptions (`events.subscribe`/`events.unsubscribe`) are served apart. */
 export const METHODS = methodTable(
   defineMethod('status', NoParams, StatusResultSchema),
   defineMethod('history', HistoryParamsSchema, z.object({ events: z.array(EventJsonSchema) })),
   defineMethod('replay', NoParams, ReplayResultSchema),
+  /** `existing` is true when the same version and file were already queued or installed: nothing new starts. */
+  defineMethod('add', AddParamsSchema, z.object({ job: JobJsonSchema, existing: z.boolean() })),
+  defineMethod('queue', z.strictObject({ all: z.boolean().optional() }), z.object({ jobs: z.array(JobJsonSchema) })),
+  defineMethod('job', JobRef, JobResult),
+  defineMethod('pause', JobRef, JobResult),
+  defineMethod('resume', JobRef, JobResult),
+  defineMethod('cancel', JobRef, JobResult),
+  defineMethod('retry', JobRef, JobResult),
+  defineMethod('list', NoParams, z.object({ models: z.array(CatalogEntryJsonSchema) })),
+  defineMethod(
+    'settings.set',
+    z.strictObject({ key: z.enum(['concurrency', 'connections']), value: z.int().min(1).max(16) }),
+    z.object({ key: z.string(), value: z.int() }),
+  ),
 );
 
 export type Methods = typeof METHODS;

@@ -71,7 +71,8 @@ function truncateUtf8(text: string, maxBytes: number): string {
   let bytes = 0;
   let end = 0;
   for (const char of text) {
-    bytes += utf8Length(char);
+    const codePoint = char.codePointAt(0) ?? 0;
+    bytes += codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
     if (bytes > maxBytes) break;
     end += char.length;
   }

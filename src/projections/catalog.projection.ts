@@ -2,8 +2,8 @@ import type { DomainStoredEvent } from '../events/index.js';
 import { table, type Projection, type ViewWriter } from './projection.js';
 import { jobsTable } from './queue.projection.js';
 
-export interface CatalogRow {
-  [column: string]: string | number | null;
+// A type alias, not an interface: aliases are indexable, which the generic view writer needs.
+export type CatalogRow = {
   path: string;
   folder: string;
   sha256: string;
@@ -19,7 +19,7 @@ export interface CatalogRow {
   flagged: string | null;
   job_id: string | null;
   placed_at: string;
-}
+};
 
 export const catalogTable = table<CatalogRow>('view_catalog', 'path', [
   'path', 'folder', 'sha256', 'size_bytes', 'model_id', 'version_id', 'model_name', 'version_name', 'type',

@@ -4,8 +4,8 @@ import { table, type Projection, type ViewWriter } from './projection.js';
 export type JobState = 'queued' | 'resolving' | 'downloading' | 'paused' | 'verifying' | 'completed' | 'failed' | 'cancelled';
 export const ACTIVE_STATES: readonly JobState[] = ['queued', 'resolving', 'downloading', 'verifying', 'paused'];
 
-export interface JobRow {
-  [column: string]: string | number | null;
+// A type alias, not an interface: aliases are indexable, which the generic view writer needs.
+export type JobRow = {
   id: string;
   seq: number;
   state: JobState;
@@ -31,7 +31,7 @@ export interface JobRow {
   flagged: string | null;
   created_at: string;
   updated_at: string;
-}
+};
 
 export const jobsTable = table<JobRow>('view_jobs', 'id', [
   'id', 'seq', 'state', 'input', 'model_id', 'version_id', 'file_id', 'file_name', 'model_name', 'version_name',

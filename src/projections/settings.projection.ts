@@ -1,12 +1,12 @@
 import type { DomainStoredEvent } from '../events/index.js';
 import { table, type Projection, type ViewWriter } from './projection.js';
 
-export interface SettingRow {
-  [column: string]: string | number | null;
+// A type alias, not an interface: aliases are indexable, which the generic view writer needs.
+export type SettingRow = {
   key: string;
   /** JSON text, so any setting's value shape fits one column. */
   value: string;
-}
+};
 
 export const settingsTable = table<SettingRow>('view_settings', 'key', ['key', 'value']);
 

@@ -73,7 +73,7 @@ describe('renderUnit', () => {
       Type: 'simple',
       Restart: 'on-failure',
       NoNewPrivileges: 'yes',
-      UMask: '0077',
+      UMask: '0022',
       PrivateUsers: 'yes',
       ProtectSystem: 'strict',
       ProtectHome: 'read-only',

@@ -31,6 +31,11 @@ async function sha256Of(path: string): Promise<string> {
 
 const exists = (path: string) => stat(path).then(() => true, () => false);
 
+/** The SHA-256 of a file, or undefined when there is none at that path. */
+export async function hashIfExists(path: string): Promise<string | undefined> {
+  return (await exists(path)) ? sha256Of(path) : undefined;
+}
+
 /**
  * Moves a verified file into place without ever replacing a different file: `link` fails if the name is taken
  * (no check-then-rename race), and the data and both folders are synced so a crash leaves either the old state
