@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ok } from 'neverthrow';
+import { err, ok } from 'neverthrow';
 import { createFrameDecoder, MAX_RESPONSE_FRAME_BYTES } from '../../src/ipc/framing.js';
-import { PROTOCOL_VERSION } from '../../src/ipc/protocol.js';
+import { METHODS, PROTOCOL_VERSION } from '../../src/ipc/protocol.js';
 import { startIpcServer, type IpcServer, type IpcServerOptions, type MethodHandlers } from '../../src/ipc/server.js';
 
 export async function tempDir(): Promise<{ path: string; remove: () => Promise<void> }> {
@@ -22,7 +22,11 @@ export const sampleEvent = (position: number) => ({
   recordedAt: '2025-01-01T00:00:00.000Z',
 });
 
+/** The transport tests serve a few methods; the rest answer FAILED, as a daemon without that feature would. */
+const notServed = () => Promise.resolve(err({ code: 'FAILED' as const, message: 'not served in this test' }));
+
 export const defaultMethods: MethodHandlers = {
+  ...(Object.fromEntries(Object.keys(METHODS).map((name) => [name, notServed])) as unknown as MethodHandlers),
   status: () =>
     Promise.resolve(ok({ version: '9.9.9', pid: process.pid, uptimeSeconds: 1, position: 42, dbPath: '/db', modelsDir: '/m', queue: { queued: 1 } })),
   history: (params) => Promise.resolve(ok({ events: [sampleEvent(params.since ?? 0)] })),

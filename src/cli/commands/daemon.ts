@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+import { checkDataDirWritable } from '../../config/index.js';
+import { CliExit, fail } from '../exit.js';
+import type { CliContext } from '../context.js';
+
+export function registerDaemon(program: Command, ctx: CliContext): void {
+  program
+    .command('daemon')
+    .description('run the daemon in the foreground (systemd runs it so); logs to stderr')
+    .action(async () => {
+      const config = await ctx.config();
+      (await checkDataDirWritable(config.dataDir)).match(() => undefined, fail);
+      // Loaded only here: every other command stays free of the daemon's storage and HTTP code.
+      const { runDaemonUntilSignal } = await import('../../daemon/main.js');
+      const code = await runDaemonUntilSignal(config);
+      // The daemon already logged why; the exit code is all that is left to say.
+      if (code !== 0) throw new CliExit(code, '');
+    });
+}

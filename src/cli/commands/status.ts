@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import { withClient } from '../client.js';
+import { fail } from '../exit.js';
+import { printJson, table } from '../format.js';
+import type { CliContext } from '../context.js';
+
+export function registerStatus(program: Command, ctx: CliContext): void {
+  program
+    .command('status')
+    .description('show what the daemon is doing: log position, queue counts, folders')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const status = await withClient(await ctx.socket(), async (c) => (await c.request('status')).match((r) => r, fail));
+      if (opts.json) return printJson(status);
+      const queue = Object.entries(status.queue).map(([state, n]) => `${n} ${state}`).join(', ') || 'empty';
+      process.stdout.write(
+        `${table(['', ''], [
+          ['daemon', `comfyui-dl ${status.version} (pid ${status.pid}, up ${status.uptimeSeconds} s)`],
+          ['log', `${status.dbPath} at position ${status.position}`],
+          ['models', status.modelsDir],
+          ['queue', queue],
+        ]).split('\n').slice(1).join('\n')}\n`,
+      );
+    });
+}

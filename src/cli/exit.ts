@@ -1,0 +1,22 @@
+import type { IpcError } from '../ipc/protocol.js';
+
+/** ARCHITECTURE §5: 0 ok, 1 the operation failed, 2 bad usage or input, 3 the daemon is not reachable. */
+export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, UNREACHABLE: 3 } as const;
+
+export class CliExit extends Error {
+  constructor(readonly exitCode: number, message: string) {
+    super(message);
+  }
+}
+
+const INPUT_ERRORS = new Set(['BAD_PARAMS', 'UNKNOWN_METHOD', 'NOT_FOUND', 'BAD_INPUT', 'INVALID_STATE', 'CONFLICT']);
+
+export function exitCodeFor(error: IpcError | { code: string }): number {
+  if (error.code === 'DAEMON_UNREACHABLE' || error.code === 'CONNECTION_CLOSED' || error.code === 'PROTOCOL_MISMATCH') return EXIT.UNREACHABLE;
+  if (INPUT_ERRORS.has(error.code)) return EXIT.USAGE;
+  return EXIT.FAILED;
+}
+
+export function fail(error: { code: string; message: string }): never {
+  throw new CliExit(exitCodeFor(error), error.message);
+}

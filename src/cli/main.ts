@@ -1,0 +1,39 @@
+import { Command, CommanderError } from 'commander';
+import { registerConfig } from './commands/config.js';
+import { registerDaemon } from './commands/daemon.js';
+import { registerHistory } from './commands/history.js';
+import { registerReplay } from './commands/replay.js';
+import { registerStatus } from './commands/status.js';
+import { registerWatch } from './commands/watch.js';
+import { createCliContext, registerGlobalOptions } from './context.js';
+import { CliExit, EXIT } from './exit.js';
+import { PACKAGE_VERSION } from '../lib/project-root.js';
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = new Command('comfyui-dl')
+    .description('Model manager for ComfyUI: verified, resumable CivitAI downloads, placed where ComfyUI looks.')
+    .version(PACKAGE_VERSION)
+    .showHelpAfterError('(run `comfyui-dl --help` for usage)')
+    .exitOverride();
+  registerGlobalOptions(program);
+  const ctx = createCliContext(program);
+  for (const register of [registerDaemon, registerStatus, registerHistory, registerReplay, registerWatch, registerConfig]) {
+    register(program, ctx);
+  }
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return EXIT.OK;
+  } catch (e) {
+    if (e instanceof CliExit) {
+      if (e.message) process.stderr.write(`comfyui-dl: ${e.message}\n`);
+      return e.exitCode;
+    }
+    if (e instanceof CommanderError) {
+      // Help and version end through here too, with code 0; everything else is a usage error.
+      return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    }
+    throw e;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

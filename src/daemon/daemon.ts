@@ -1,0 +1,118 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { err, ok, type Result } from 'neverthrow';
+import { eventRegistry } from '../events/index.js';
+import type { SubscribeHandler } from '../ipc/server.js';
+import { startIpcServer } from '../ipc/server.js';
+import { projections } from '../projections/index.js';
+import { openDatabase } from '../store/database.js';
+import { createEventStore, type EventStore } from '../store/event-store.js';
+import { liveFrom } from '../store/live.js';
+import { toEventJson } from './event-json.js';
+import type { Log } from './log.js';
+import { Subject } from 'rxjs';
+import { createCivitaiClient } from '../civitai/client.js';
+import { runJob, type JobRunnerDeps } from '../handlers/download/job-runner.js';
+import { startScheduler } from '../handlers/download/scheduler.js';
+import { writeSidecarWithPreview } from '../handlers/download/sidecar.js';
+import { buildMethods, liveSetting } from './methods.js';
+import { viewQueries } from './views.js';
+import { acquirePidLock } from './pid-lock.js';
+import type { DaemonSettings } from './settings.js';
+import { PACKAGE_VERSION as VERSION } from '../lib/project-root.js';
+
+export interface RunningDaemon {
+  readonly store: EventStore;
+  /** Resolves once no download is running or waiting. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export type DaemonStartError = { readonly code: string; readonly message: string };
+
+export async function startDaemon(settings: DaemonSettings, log: Log): Promise<Result<RunningDaemon, DaemonStartError>> {
+  try {
+    mkdirSync(settings.dataDir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    return err({ code: 'DATA_DIR_UNWRITABLE', message: `cannot create the data folder ${settings.dataDir}: ${(e as Error).message}; choose another with --data-dir or COMFYUI_DL_DATA_DIR` });
+  }
+  const lock = acquirePidLock(join(settings.dataDir, 'daemon.pid'));
+  if (lock.isErr()) return err(lock.error);
+
+  const dbPath = join(settings.dataDir, 'events.db');
+  const opened = await openDatabase(dbPath);
+  if (opened.isErr()) {
+    lock.value.release();
+    return err(opened.error);
+  }
+  const db = opened.value;
+  const store = createEventStore(db.sqlite, eventRegistry, projections, () => new Date());
+  await store.catchUpProjections();
+
+  const startedAt = Date.now();
+  const views = viewQueries(db);
+  const client = createCivitaiClient({ baseUrl: settings.civitaiUrl, apiKey: settings.apiKey() });
+  const progress$ = new Subject<{ jobId: string; bytesDone: number; bytesTotal: number }>();
+  const staging = join(settings.modelsDir, '.comfyui-dl', 'staging');
+  mkdirSync(staging, { recursive: true });
+  const jobDeps: JobRunnerDeps = {
+    store, client, log,
+    modelsDir: settings.modelsDir,
+    stagingDir: staging,
+    quarantineDir: join(settings.dataDir, 'quarantine'),
+    connections: () => liveSetting(views, 'connections', settings.connections),
+    progress: (jobId, bytesDone, bytesTotal) => progress$.next({ jobId, bytesDone, bytesTotal }),
+    router: { modelsDir: settings.modelsDir },
+    writeSidecar: (modelPath, job, decision) => writeSidecarWithPreview({ maxNsfwLevel: settings.previewMaxNsfwLevel }, modelPath, job, decision),
+    transferTuning: settings.transferTuning,
+  };
+  const subscribe: SubscribeHandler = (params, push) => {
+    const from = params.from === undefined ? store.head() : Math.max(0, params.from - 1);
+    const filter = { streamId: params.stream, category: params.category, types: params.types };
+    const sub = liveFrom(store, from, filter).subscribe((item) => {
+      const delivered = item.kind === 'event' ? push({ t: 'event', event: toEventJson(item.event) }) : push({ t: 'caught_up', position: item.position });
+      if (!delivered) sub.unsubscribe();
+    });
+    // Transfer progress is not in the log (it would flood it): it reaches the subscribers that follow downloads.
+    const wantsProgress = (jobId: string) =>
+      (!params.stream || params.stream === `download-${jobId}`) && (!params.category || params.category === 'download') && !params.types;
+    const progress = progress$.subscribe((p) => {
+      if (wantsProgress(p.jobId) && !push({ t: 'progress', jobId: p.jobId, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal })) progress.unsubscribe();
+    });
+    return () => {
+      sub.unsubscribe();
+      progress.unsubscribe();
+    };
+  };
+
+  const server = await startIpcServer({
+    socketPath: settings.socket,
+    version: VERSION,
+    log,
+    methods: buildMethods({ store, db, views, client, settings, startedAt, dbPath }),
+    subscribe,
+  });
+  if (server.isErr()) {
+    db.close();
+    lock.value.release();
+    return err(server.error);
+  }
+  const scheduler = startScheduler({
+    store, db, log,
+    concurrency: () => liveSetting(views, 'concurrency', settings.concurrency),
+    run: (jobId, signal) => runJob(jobDeps, jobId, signal),
+  });
+  log(`comfyui-dl ${VERSION} daemon: log ${dbPath} at position ${store.head()}, socket ${settings.socket}, models ${settings.modelsDir}`);
+
+  let stopping: Promise<void> | undefined;
+  const stop = async (): Promise<void> => {
+    await server.value.close();
+    // Transfers stop at their last durable chunk; the next start resumes them from the log.
+    await scheduler.stop();
+    // Appends are synchronous, so none is half-done here; closing checkpoints the WAL into the database file.
+    db.close();
+    lock.value.release();
+    log('comfyui-dl daemon stopped');
+  };
+  return ok({ store, idle: () => scheduler.idle(), stop: () => (stopping ??= stop()) });
+}

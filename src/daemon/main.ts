@@ -1,0 +1,34 @@
+import type { Config } from '../config/index.js';
+import { startDaemon } from './daemon.js';
+import { createLog } from './log.js';
+
+/** `comfyui-dl daemon`: runs until SIGTERM or SIGINT, then stops cleanly. Returns the process exit code. */
+export async function runDaemonUntilSignal(config: Config): Promise<number> {
+  const log = createLog(() => (config.apiKey ? [config.apiKey] : []));
+  const started = await startDaemon(
+    {
+      modelsDir: config.modelsDir,
+      dataDir: config.dataDir,
+      socket: config.socket,
+      civitaiUrl: config.civitaiUrl,
+      concurrency: config.concurrency,
+      connections: config.connections,
+      updateIntervalSeconds: config.updateInterval,
+      apiKey: () => config.apiKey,
+      previewMaxNsfwLevel: 1,
+    },
+    log,
+  );
+  if (started.isErr()) {
+    log(`cannot start: ${started.error.message}`);
+    return started.error.code === 'DAEMON_RUNNING' ? 1 : 2;
+  }
+  for (const w of config.warnings) log(`warning: ${w}`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  log('stopping: finishing the current transaction, closing the log and the socket');
+  await started.value.stop();
+  return 0;
+}

@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { err, ok } from 'neverthrow';
+import type { CivitaiClient } from '../civitai/client.js';
+import { downloadMethods } from './download-methods.js';
+import { catalogJson, type ViewQueries } from './views.js';
+import type { MethodHandlers } from '../ipc/server.js';
+import type { OpenedDatabase } from '../store/database.js';
+import type { EventStore } from '../store/event-store.js';
+import { all } from '../store/query.js';
+import { toEventJson } from './event-json.js';
+import type { DaemonSettings } from './settings.js';
+import { PACKAGE_VERSION as VERSION } from '../lib/project-root.js';
+
+export interface MethodContext {
+  readonly store: EventStore;
+  readonly views: ViewQueries;
+  readonly client: CivitaiClient;
+  readonly db: OpenedDatabase;
+  readonly settings: DaemonSettings;
+  readonly startedAt: number;
+  readonly dbPath: string;
+}
+
+export function buildMethods(ctx: MethodContext): MethodHandlers {
+  const { store, db, views } = ctx;
+  return {
+    ...downloadMethods({ store, views, client: ctx.client, civitaiUrl: ctx.settings.civitaiUrl, actor: 'cli' }),
+    list: async () => ok({ models: views.catalog().map(catalogJson) }),
+    'settings.set': async (p) => {
+      const appended = store.append([{
+        streamId: 'settings',
+        events: [{ eventId: randomUUID(), type: 'settings.changed', data: { key: p.key, value: p.value } }],
+        metadata: { actor: 'cli' },
+      }]);
+      return appended.isOk() ? ok({ key: p.key, value: p.value }) : err({ code: 'FAILED' as const, message: appended.error.message });
+    },
+    status: async () => {
+      const counts = all(db.sqlite, db.kysely.selectFrom('view_jobs').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('state'));
+      return ok({
+        version: VERSION,
+        pid: process.pid,
+        uptimeSeconds: Math.round((Date.now() - ctx.startedAt) / 1000),
+        position: store.head(),
+        dbPath: ctx.dbPath,
+        modelsDir: ctx.settings.modelsDir,
+        socket: ctx.settings.socket,
+        civitaiUrl: ctx.settings.civitaiUrl,
+        concurrency: liveSetting(views, 'concurrency', ctx.settings.concurrency),
+        connections: liveSetting(views, 'connections', ctx.settings.connections),
+        queue: Object.fromEntries(counts.map((c) => [c.state, c.n])),
+      });
+    },
+    history: async (p) => {
+      const events = store.readAll({
+        after: p.since ?? 0,
+        limit: p.limit ?? 1000,
+        streamId: p.stream,
+        category: p.category,
+        types: p.type ? [p.type] : undefined,
+      });
+      return ok({ events: events.map(toEventJson) });
+    },
+    replay: async () => ok(await store.replay()),
+  };
+}
+
+/** A setting changed while running (an event) wins over the one the daemon started with. */
+export function liveSetting(views: ViewQueries, key: 'concurrency' | 'connections', started: number): number {
+  const value = views.setting(key);
+  return value === undefined ? started : (JSON.parse(value) as number);
+}

@@ -1,0 +1,16 @@
+/** What the daemon runs with, once flags, environment, config file and defaults are resolved. */
+export interface DaemonSettings {
+  readonly modelsDir: string;
+  readonly dataDir: string;
+  readonly socket: string;
+  readonly civitaiUrl: string;
+  readonly concurrency: number;
+  readonly connections: number;
+  readonly updateIntervalSeconds: number;
+  /** Read through a function so the key is never a plain property that a log or an event could serialise. */
+  readonly apiKey: () => string | undefined;
+  /** Highest CivitAI NSFW level a preview image may have (1 PG, 2 PG-13, 4 R, 8 X). */
+  readonly previewMaxNsfwLevel: number;
+  /** Shorter stall and retry timings for tests; production uses the transfer engine's defaults. */
+  readonly transferTuning?: { stallMs?: number; retry?: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number } };
+}

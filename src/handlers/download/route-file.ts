@@ -1,0 +1,59 @@
+import { err, ok, type Result } from 'neverthrow';
+import type { EventDataOf } from '../../events/index.js';
+import { sanitizeFileName } from '../../lib/file-name.js';
+import { decideRoute, type RouteDecision } from '../../routing/decide.js';
+import { buildModelRoots, destinationPath, DEFAULT_TEMPLATE } from '../../routing/destinations.js';
+import { detectFolderAliases } from '../../routing/destinations-io.js';
+import { inspectModelFile } from '../../routing/inspect.js';
+
+export type RouteError = { readonly code: 'UNROUTABLE' | 'DESTINATION_INVALID'; readonly message: string };
+
+export interface RouterOptions {
+  readonly modelsDir: string;
+  readonly template?: string;
+}
+
+type Decided = EventDataOf<'routing.decided'>;
+
+/** The `routing.decided` event's data: the decision as plain JSON (a folder is required to record one). */
+export function routingEventData(d: RouteDecision & { folder: string }): Decided {
+  return {
+    folder: d.folder, kind: d.kind, architecture: d.architecture, baseModel: d.baseModel,
+    declaredType: d.declaredType, signals: [...d.signals], reason: d.reason, confidence: d.confidence, flagged: d.flagged,
+  };
+}
+
+/** Back from the event to the routing module's shape, for the sidecar's provenance. */
+export function decisionFromEvent(d: Decided): RouteDecision {
+  return { ...d, folder: d.folder as RouteDecision['folder'], kind: d.kind as RouteDecision['kind'], recheckHash: false };
+}
+
+/** Reads the verified file's header and weighs it against CivitAI's labels. */
+export async function decideFileRoute(partPath: string, resolved: EventDataOf<'download.resolved'>): Promise<Result<Decided, RouteError>> {
+  const fileName = sanitizeFileName(resolved.fileName);
+  const header = await inspectModelFile(partPath, fileName);
+  const declaredFile = (resolved.civitai.files as { id?: number; type?: string }[] | undefined)?.find((f) => f.id === resolved.fileId);
+  const decision = decideRoute({ header, declaredType: resolved.modelType, declaredFileType: declaredFile?.type ?? null, civitaiBaseModel: resolved.baseModel, fileName });
+  if (decision.folder === null) {
+    return err({ code: 'UNROUTABLE', message: `cannot tell where ${fileName} belongs: ${decision.reason} The verified file stays at ${partPath}; move it by hand.` });
+  }
+  return ok(routingEventData({ ...decision, folder: decision.folder }));
+}
+
+/**
+ * Lays out the path inside the decided folder with the template, using whichever folder name (legacy alias or
+ * current) the user's tree already has. Pure in the recorded decision, so a resumed job lands on the same path.
+ */
+export async function destinationFor(options: RouterOptions, decided: Decided, resolved: EventDataOf<'download.resolved'>): Promise<Result<string, RouteError>> {
+  const roots = buildModelRoots({ modelsDir: options.modelsDir, aliases: await detectFolderAliases(options.modelsDir) });
+  const dest = destinationPath({
+    folder: decided.folder,
+    roots,
+    template: options.template ?? DEFAULT_TEMPLATE,
+    values: {
+      baseModel: decided.baseModel ?? resolved.baseModel, type: resolved.modelType, modelName: resolved.modelName,
+      versionName: resolved.versionName, modelId: resolved.modelId, versionId: resolved.versionId, fileName: sanitizeFileName(resolved.fileName),
+    },
+  });
+  return dest.isOk() ? ok(dest.value.path) : err({ code: 'DESTINATION_INVALID', message: dest.error.message });
+}

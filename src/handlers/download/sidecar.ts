@@ -1,0 +1,65 @@
+import { request } from 'undici';
+import type { JobFold } from '../../events/download.decider.js';
+import type { RouteDecision } from '../../routing/decide.js';
+import { pickPreview, type PreviewCandidate } from '../../sidecar/preview.js';
+import { savePreview, writeModelSidecar } from '../../sidecar/sidecar-file.js';
+import { stat } from 'node:fs/promises';
+
+/** A preview larger than this is not a preview. */
+const MAX_PREVIEW_BYTES = 32 * 1024 * 1024;
+
+async function fetchPreview(url: string): Promise<{ bytes: Buffer; contentType: string | null } | null> {
+  const res = await request(url, { headersTimeout: 15_000, bodyTimeout: 15_000 });
+  if (res.statusCode !== 200) {
+    res.body.destroy();
+    return null;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_PREVIEW_BYTES) {
+      res.body.destroy();
+      return null;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  const type = res.headers['content-type'];
+  return { bytes: Buffer.concat(chunks), contentType: (Array.isArray(type) ? type[0] : type) ?? null };
+}
+
+/**
+ * Writes `<stem>.metadata.json` (merged with any sidecar already there) and, when CivitAI has an image at or
+ * below the allowed NSFW level, `<stem>.preview.<ext>`. A preview that cannot be fetched is skipped: the model
+ * and its metadata matter more.
+ */
+export async function writeSidecarWithPreview(
+  policy: { maxNsfwLevel: number },
+  modelPath: string,
+  job: JobFold,
+  decision: RouteDecision,
+): Promise<{ path: string; previewPath: string | null }> {
+  const version = job.resolved?.civitai ?? null;
+  const choice = pickPreview(((version?.images as PreviewCandidate[] | undefined) ?? []), { maxNsfwLevel: policy.maxNsfwLevel });
+  let preview: { path: string; nsfwLevel: number } | null = null;
+  if (choice) {
+    const fetched = await fetchPreview(choice.url).catch(() => null);
+    if (fetched) {
+      const saved = await savePreview(modelPath, fetched.bytes, fetched.contentType);
+      if (saved.isOk()) preview = { path: saved.value, nsfwLevel: choice.nsfwLevel };
+    }
+  }
+  const now = new Date();
+  const written = await writeModelSidecar({
+    filePath: modelPath,
+    size: (await stat(modelPath)).size,
+    importedAt: now,
+    sha256: job.transferredSha256,
+    version,
+    preview,
+    route: decision,
+    decidedAt: now,
+  });
+  if (written.isErr()) throw new Error(written.error.message);
+  return { path: written.value.path, previewPath: preview?.path ?? null };
+}

@@ -1,0 +1,56 @@
+// The disk side of destinations: which folder names the user's ComfyUI tree already uses, and reading
+// extra_model_paths.yaml.
+import { readFile, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { ResultAsync, err, type Result } from 'neverthrow';
+import type { FolderAliases } from './destinations.js';
+import { parseExtraModelPaths, type ExtraModelPaths, type ExtraPathsError } from './extra-model-paths.js';
+import { COMFY_FOLDERS, folderDirNames, type ComfyFolder } from './folders.js';
+
+/** A yaml file of folder paths is a few KB; anything far larger is not one. */
+const MAX_EXTRA_PATHS_BYTES = 1024 * 1024;
+
+/** For folders with legacy names (`unet`, `clip`, …): the first name that exists as a directory in `modelsDir`. */
+export async function detectFolderAliases(modelsDir: string): Promise<FolderAliases> {
+  const aliases: Partial<Record<ComfyFolder, string>> = {};
+  for (const folder of COMFY_FOLDERS) {
+    const names = folderDirNames(folder);
+    if (names.length < 2) continue;
+    for (const name of names) {
+      if (await isDirectory(resolve(modelsDir, name))) {
+        aliases[folder] = name;
+        break;
+      }
+    }
+  }
+  return aliases;
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export function readExtraModelPaths(
+  path: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): ResultAsync<ExtraModelPaths, ExtraPathsError> {
+  const absolute = resolve(path);
+  return ResultAsync.fromPromise(readSmallFile(absolute), (cause): ExtraPathsError => ({
+    code: 'EXTRA_PATHS_INVALID',
+    message: `Could not read ${absolute}: ${cause instanceof Error ? cause.message : String(cause)}`,
+  })).andThen((text): Result<ExtraModelPaths, ExtraPathsError> =>
+    text === null
+      ? err({ code: 'EXTRA_PATHS_INVALID', message: `${absolute} is larger than ${MAX_EXTRA_PATHS_BYTES} bytes; it is not an extra_model_paths.yaml.` })
+      : parseExtraModelPaths(text, { yamlDir: dirname(absolute), home: homedir(), env }),
+  );
+}
+
+async function readSmallFile(path: string): Promise<string | null> {
+  if ((await stat(path)).size > MAX_EXTRA_PATHS_BYTES) return null;
+  return readFile(path, 'utf8');
+}

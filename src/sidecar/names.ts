@@ -1,0 +1,28 @@
+// Names of the files that sit next to a model file. All are `<stem><suffix>`, where the stem is the model's file
+// name without its last extension (`foo.safetensors` → `foo.metadata.json`), as Lora-Manager and the others do.
+import { baseName, joinPath, parentPath } from '../routing/posix-path.js';
+
+export const METADATA_SUFFIX = '.metadata.json';
+export const CIVITAI_HELPER_SUFFIX = '.civitai.info';
+export const STABILITY_MATRIX_SUFFIX = '.cm-info.json';
+
+export type PreviewExtension = 'png' | 'jpeg' | 'webp' | 'mp4';
+
+export function modelStem(modelPath: string): string {
+  const name = baseName(modelPath);
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(0, dot) : name;
+}
+
+export function besideModel(modelPath: string, suffix: string): string {
+  return joinPath(parentPath(modelPath), modelStem(modelPath) + suffix);
+}
+
+export function metadataPathFor(modelPath: string): string {
+  return besideModel(modelPath, METADATA_SUFFIX);
+}
+
+/** `<stem>.preview.<ext>`: the preview name most tools read (rgthree reads only `<stem>.<ext>`). */
+export function previewPathFor(modelPath: string, extension: PreviewExtension): string {
+  return besideModel(modelPath, `.preview.${extension}`);
+}

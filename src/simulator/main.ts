@@ -1,0 +1,43 @@
+// Runs the simulator on its own, for manual use and for benchmarks in another process:
+//   node dist/src/simulator/main.js [--port N] [--api-key K] [--big-file-mib M]
+// Prints one JSON line with both URLs (and the big file's ids when asked for), then serves until killed.
+import { parseArgs } from 'node:util';
+import { BIG_FILE_IDS, bigFileModel, defaultWorld } from './default-world.js';
+import { startSimulator } from './index.js';
+
+const MIB = 1024 * 1024;
+
+function optionalNumber(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) throw new Error(`${flag} needs a whole number, got "${value}"`);
+  return number;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      'api-key': { type: 'string' },
+      'big-file-mib': { type: 'string' },
+    },
+  });
+  const port = optionalNumber(values.port, '--port');
+  const bigFileMib = optionalNumber(values['big-file-mib'], '--big-file-mib');
+  const world = defaultWorld();
+  const sim = await startSimulator({
+    world: bigFileMib === undefined ? world : { models: [...world.models, bigFileModel(bigFileMib * MIB)] },
+    apiKey: values['api-key'],
+    // With a fixed port, storage takes the next one so both are predictable.
+    apiPort: port,
+    storagePort: port ? port + 1 : undefined,
+  });
+  console.log(JSON.stringify({ apiUrl: sim.apiUrl, storageUrl: sim.storageUrl, ...(bigFileMib === undefined ? {} : { bigFile: BIG_FILE_IDS }) }));
+  const stop = (): void => {
+    void sim.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+await main();

@@ -1,0 +1,6 @@
+export { transferFile, type TransferCallbacks, type TransferOutcome, type TransferPlan } from './transfer.js';
+export { planSegments, segmentSchema, type Segment } from './segments.js';
+export { transferErrorSchema, type TransferError } from './errors.js';
+export type { DurableChunk } from './durable-ledger.js';
+export { validatorSchema, type Validator } from './options.js';
+export type { RetryPolicy } from './retry.js';

@@ -1,0 +1,141 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fetchRange, type AttemptEnv, type Failure } from './attempt.js';
+import { DurableLedger, type DurableChunk } from './durable-ledger.js';
+import { DurableSync } from './durable-sync.js';
+import { describeHost, network, stalled, httpStatus, type TransferError } from './errors.js';
+import type { InOrderHasher } from '../hashing/index.js';
+import type { TransferOptions, Validator } from './options.js';
+import type { PartFile } from './part-file.js';
+import { backoffDelayMs } from './retry.js';
+import type { Segment } from './segments.js';
+import type { UrlSource } from './url-source.js';
+
+/** How one layout of segments ended. */
+export type RoundEnd =
+  | { kind: 'complete' }
+  | { kind: 'restart'; reason: string; singleConnection: boolean; validator: Validator }
+  | { kind: 'failed'; error: TransferError }
+  | { kind: 'aborted' };
+
+/** What stays the same across rounds of one transfer. */
+export interface RoundEnv {
+  options: TransferOptions;
+  part: PartFile;
+  hasher: InOrderHasher;
+  urls: UrlSource;
+  /** The caller's pause/cancel signal. */
+  signal: AbortSignal;
+  onDurable: (chunk: DurableChunk) => void;
+  attempt: Omit<AttemptEnv, 'stopSignal' | 'acceptsWholeBody' | 'write'>;
+}
+
+export interface Round {
+  readonly ledger: DurableLedger;
+  readonly sync: DurableSync;
+  readonly segments: readonly Segment[];
+  readonly ended: Promise<RoundEnd>;
+}
+
+function giveUp(failure: Failure, host: string, attempts: number): TransferError {
+  switch (failure.type) {
+    case 'network':
+      return network(host, failure.detail, attempts);
+    case 'stall':
+      return stalled(host, failure.detail, attempts);
+    case 'status':
+      return failure.error;
+    case 'expired':
+      return httpStatus(failure.status, `${host} (refusing the download URL even after it was refreshed)`, false);
+  }
+}
+
+/** Fetches every unfinished segment of one layout over at most `concurrency` connections. */
+export function startRound(env: RoundEnv, segments: readonly Segment[], concurrency: number): Round {
+  const { options } = env;
+  const ledger = new DurableLedger(segments, options.durableEvery, Date.now());
+  const stop = new AbortController();
+  let end: RoundEnd | undefined;
+  const finish = (reason: RoundEnd): void => {
+    end ??= reason;
+    stop.abort();
+  };
+  const sync = new DurableSync(env.part, ledger, options.durableEvery.ms / 4, env.onDurable, (error) => finish({ kind: 'failed', error }));
+  const onAbort = (): void => finish({ kind: 'aborted' });
+  if (env.signal.aborted) onAbort();
+  else env.signal.addEventListener('abort', onAbort, { once: true });
+
+  const lone = segments.length === 1;
+  const attemptEnv: AttemptEnv = {
+    ...env.attempt,
+    stopSignal: stop.signal,
+    acceptsWholeBody: (range) => lone && range.start === 0 && range.end === options.totalBytes,
+    write: async (segment, buffer, position) => {
+      const written = await env.part.write(buffer, position);
+      if (written.isOk()) {
+        const end = position + buffer.length;
+        ledger.noteWritten(segment, end);
+        env.hasher.markWritten(position, end);
+        sync.poke();
+      }
+      return written;
+    },
+  };
+
+  async function runSegment(segment: Segment): Promise<void> {
+    let failures = 0;
+    while (ledger.written(segment.index) < segment.end && !stop.signal.aborted) {
+      const resolved = await env.urls.get();
+      if (resolved.isErr()) return finish({ kind: 'failed', error: resolved.error });
+      if (stop.signal.aborted) return;
+      const { url } = resolved.value;
+      const from = ledger.written(segment.index);
+      const outcome = await fetchRange(attemptEnv, url, { segment: segment.index, start: from, end: segment.end });
+      switch (outcome.kind) {
+        case 'complete':
+        case 'stopped':
+          continue;
+        case 'fatal':
+          return finish({ kind: 'failed', error: outcome.error });
+        case 'restart':
+          return finish(outcome);
+        case 'interrupted': {
+          // Any progress renews the budget: only attempts that got nothing count against it.
+          failures = ledger.written(segment.index) > from ? 1 : failures + 1;
+          const { failure } = outcome;
+          if (failures >= options.retry.maxAttempts) {
+            return finish({ kind: 'failed', error: giveUp(failure, describeHost(url), failures) });
+          }
+          if (failure.type === 'expired') {
+            await env.urls.invalidate(url);
+            if (failures === 1) continue;
+          }
+          const retryAfter = failure.type === 'status' ? (failure.retryAfterMs ?? 0) : 0;
+          const delay = Math.max(backoffDelayMs(failures, options.retry), retryAfter);
+          await sleep(delay, undefined, { signal: stop.signal }).catch(() => undefined);
+        }
+      }
+    }
+  }
+
+  async function run(): Promise<RoundEnd> {
+    const queue = segments.filter((s) => s.done < s.end - s.start).sort((a, b) => a.start - b.start);
+    const worker = async (): Promise<void> => {
+      for (let next = queue.shift(); next !== undefined && !stop.signal.aborted; next = queue.shift()) {
+        await runSegment(next);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+    env.signal.removeEventListener('abort', onAbort);
+    if (end?.kind === 'restart') {
+      // The bytes on disk are about to be thrown away: report nothing more about them.
+      await sync.close();
+      return end;
+    }
+    // Complete, paused or failed: what was written is valid and worth reporting before returning.
+    const flushed = await sync.flushAll();
+    if (flushed !== undefined && end === undefined) return { kind: 'failed', error: flushed };
+    return end ?? { kind: 'complete' };
+  }
+
+  return { ledger, sync, segments, ended: run() };
+}
