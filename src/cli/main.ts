@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerConfig } from './commands/config.js';
 import { registerDaemon } from './commands/daemon.js';
+import { registerDownloads } from './commands/downloads.js';
 import { registerHistory } from './commands/history.js';
 import { registerReplay } from './commands/replay.js';
 import { registerStatus } from './commands/status.js';
@@ -17,7 +18,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .exitOverride();
   registerGlobalOptions(program);
   const ctx = createCliContext(program);
-  for (const register of [registerDaemon, registerStatus, registerHistory, registerReplay, registerWatch, registerConfig]) {
+  for (const register of [registerDaemon, registerDownloads, registerStatus, registerHistory, registerReplay, registerWatch, registerConfig]) {
     register(program, ctx);
   }
   try {

@@ -24,6 +24,12 @@ export async function runDaemonUntilSignal(config: Config): Promise<number> {
     return started.error.code === 'DAEMON_RUNNING' ? 1 : 2;
   }
   for (const w of config.warnings) log(`warning: ${w}`);
+  // Crash-only: after a bug nothing in memory can be trusted, but the log can. Exit non-zero, so systemd restarts
+  // the daemon, which resumes every job from its last durable event.
+  process.on('uncaughtException', (e) => {
+    log(`fatal: ${e.stack ?? e.message}`);
+    process.exit(70);
+  });
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);

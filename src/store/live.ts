@@ -32,13 +32,15 @@ export function liveFrom(store: EventStore, from: number, filter: ReadFilter = {
 
     const catchUp = (): void => {
       if (stopped) return;
-      // Read unfiltered pages: `last` must advance past events the filter drops, or a gap check would stall.
-      const page = store.readAll({ after: last, limit: pageSize });
+      const page = store.readAll({ after: last, limit: pageSize, ...filter });
       deliver(page);
       if (page.length === pageSize) {
         setImmediate(catchUp);
         return;
       }
+      // A short filtered page means nothing else matches up to the head; appends are synchronous, so the head
+      // read here and the switch to the commit feed happen with nothing in between.
+      last = Math.max(last, store.head());
       live = store.commits$.subscribe({ next: deliver });
       subscriber.next({ kind: 'caught_up', position: last });
     };

@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { maskKey, saveApiKey } from '../../config/index.js';
 import { SETTING_KEYS } from '../../config/settings.js';
+import { withClient } from '../client.js';
 import { CliExit, EXIT, fail } from '../exit.js';
 import { printJson, table } from '../format.js';
 import type { CliContext } from '../context.js';
@@ -38,6 +39,18 @@ export function registerConfig(program: Command, ctx: CliContext): void {
         ...rows.map((r) => [r.setting, String(r.value), r.source]),
         ['apiKey', apiKey.value ?? '(none: set one with `comfyui-dl config set-key`)', apiKey.source ?? '-'],
       ])}\nconfig file: ${c.configFile}\n`);
+    });
+  config
+    .command('set')
+    .description('change a setting of the running daemon, kept across restarts: concurrency or connections (1-16)')
+    .argument('<key>', 'concurrency (downloads at once) or connections (per download)')
+    .argument('<value>', 'a whole number from 1 to 16')
+    .action(async (key: string, value: string) => {
+      if (key !== 'concurrency' && key !== 'connections') throw new CliExit(EXIT.USAGE, `unknown live setting '${key}': use concurrency or connections (other settings go in ${(await ctx.config()).configFile})`);
+      const n = Number(value);
+      if (!/^\d+$/.test(value) || n < 1 || n > 16) throw new CliExit(EXIT.USAGE, `${key} must be a whole number from 1 to 16, got '${value}'`);
+      const r = await withClient(await ctx.socket(), async (c) => (await c.request('settings.set', { key, value: n })).match((x) => x, fail));
+      process.stdout.write(`${r.key} is now ${r.value}\n`);
     });
   config
     .command('set-key')

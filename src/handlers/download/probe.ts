@@ -28,7 +28,9 @@ export async function probeRemote(url: string, signal: AbortSignal): Promise<Res
   try {
     // undici follows no redirect unless asked to: a signed URL must answer by itself.
     const res = await request(url, { method: 'GET', headers: { range: 'bytes=0-0' }, signal });
-    res.body.destroy();
+    // dump() reads at most a small amount and then closes the socket quietly: a server that ignores Range sends
+    // the whole file, which must not be read here.
+    await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
     const h = (name: string) => {
       const v = res.headers[name];
       return Array.isArray(v) ? v[0] : v;

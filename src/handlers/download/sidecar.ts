@@ -11,17 +11,15 @@ const MAX_PREVIEW_BYTES = 32 * 1024 * 1024;
 async function fetchPreview(url: string): Promise<{ bytes: Buffer; contentType: string | null } | null> {
   const res = await request(url, { headersTimeout: 15_000, bodyTimeout: 15_000 });
   if (res.statusCode !== 200) {
-    res.body.destroy();
+    await res.body.dump().catch(() => undefined);
     return null;
   }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of res.body) {
     size += (chunk as Buffer).length;
-    if (size > MAX_PREVIEW_BYTES) {
-      res.body.destroy();
-      return null;
-    }
+    // Leaving the loop closes the body quietly.
+    if (size > MAX_PREVIEW_BYTES) return null;
     chunks.push(chunk as Buffer);
   }
   const type = res.headers['content-type'];
