@@ -6,21 +6,21 @@ import { registerHistory } from './commands/history.js';
 import { registerReplay } from './commands/replay.js';
 import { registerStatus } from './commands/status.js';
 import { registerWatch } from './commands/watch.js';
-import { createCliContext, registerGlobalOptions } from './context.js';
+import { createCliContext, registerSettingOptions } from './context.js';
 import { CliExit, EXIT } from './exit.js';
 import { PACKAGE_VERSION } from '../lib/project-root.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('comfyui-dl')
     .description('Model manager for ComfyUI: verified, resumable CivitAI downloads, placed where ComfyUI looks.')
-    .version(PACKAGE_VERSION)
+    .version(PACKAGE_VERSION, '-V, --version', 'print the version')
     .showHelpAfterError('(run `comfyui-dl --help` for usage)')
     .exitOverride();
-  registerGlobalOptions(program);
   const ctx = createCliContext(program);
   for (const register of [registerDaemon, registerDownloads, registerStatus, registerHistory, registerReplay, registerWatch, registerConfig]) {
     register(program, ctx);
   }
+  registerSettingOptions(program);
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
     return EXIT.OK;

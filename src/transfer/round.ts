@@ -59,7 +59,7 @@ export function startRound(env: RoundEnv, segments: readonly Segment[], concurre
     end ??= reason;
     stop.abort();
   };
-  const sync = new DurableSync(env.part, ledger, options.durableEvery.ms / 4, env.onDurable, (error) => finish({ kind: 'failed', error }));
+  const sync = new DurableSync(env.part, ledger, options.durableEvery.ms, env.onDurable, (error) => finish({ kind: 'failed', error }));
   const onAbort = (): void => finish({ kind: 'aborted' });
   if (env.signal.aborted) onAbort();
   else env.signal.addEventListener('abort', onAbort, { once: true });
@@ -70,6 +70,7 @@ export function startRound(env: RoundEnv, segments: readonly Segment[], concurre
     stopSignal: stop.signal,
     acceptsWholeBody: (range) => lone && range.start === 0 && range.end === options.totalBytes,
     write: async (segment, buffer, position) => {
+      await sync.settled();
       const written = await env.part.write(buffer, position);
       if (written.isOk()) {
         const end = position + buffer.length;

@@ -70,9 +70,7 @@ export function registerDownloads(program: Command, ctx: CliContext): void {
       await withClient(await ctx.socket(), async (c) => {
         const added = (await c.request('add', { ref, model: opts.model, version: opts.version, file: opts.file })).match((r) => r, fail);
         let job = added.job;
-        if (!opts.json || opts.wait) {
-          process.stderr.write(added.existing ? `already have it: ${describeJob(job)}\n` : `queued job ${job.id}: ${jobName(job)}, ${formatBytes(job.bytesTotal)}\n`);
-        }
+        process.stderr.write(added.existing ? `already have it: ${describeJob(job)}\n` : `queued job ${job.id}: ${jobName(job)}, ${formatBytes(job.bytesTotal)}\n`);
         if (opts.wait) job = await waitForJob(c, job);
         if (opts.json) printJson(job);
         if (opts.wait && job.state !== 'completed') throw new CliExit(EXIT.FAILED, '');

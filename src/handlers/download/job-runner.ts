@@ -10,7 +10,7 @@ import type { EventStore } from '../../store/event-store.js';
 import { transferFile, type TransferError } from '../../transfer/index.js';
 import type { Log } from '../../daemon/log.js';
 import { hashIfExists, placeFile, quarantineFile } from './place.js';
-import { probeRemote } from './probe.js';
+import { probeWithRetries } from './probe.js';
 import { decideFileRoute, decisionFromEvent, destinationFor, type RouterOptions } from './route-file.js';
 import type { RouteDecision } from '../../routing/decide.js';
 import { planFreshTransfer } from './plan.js';
@@ -69,10 +69,12 @@ export async function runJob(deps: JobRunnerDeps, jobId: string, signal: AbortSi
     let plan = job.plan;
     const partSize = await stat(partPath).then((s) => s.size, () => -1);
     if (!plan || partSize !== plan.totalBytes) {
-      const first = await resolveUrl();
-      if (first.isErr()) return fail(lastApiError?.code ?? first.error.code, first.error.message, false);
-      const remote = await probeRemote(first.value.url, signal);
-      if (remote.isErr()) return fail(remote.error.code, remote.error.message, remote.error.code !== 'HTML_RESPONSE');
+      const remote = await probeWithRetries(resolveUrl, signal);
+      if (signal.aborted) return;
+      if (remote.isErr()) {
+        const apiError = 'status' in remote.error && remote.error.status === 0 ? lastApiError : undefined;
+        return fail(apiError?.code ?? remote.error.code, remote.error.message, remote.error.code !== 'HTML_RESPONSE');
+      }
       const fresh = planFreshTransfer(jobId, remote.value, deps.connections());
       if (plan) append({ type: 'download.transfer_restarted', data: { reason: 'the partial file in the staging folder was missing or had the wrong size' } });
       append({ type: 'download.transfer_planned', data: fresh });

@@ -9,7 +9,7 @@ export interface RemoteFile {
   readonly acceptsRanges: boolean;
 }
 
-export type ProbeError = { readonly code: 'PROBE_FAILED' | 'HTML_RESPONSE'; readonly message: string };
+export type ProbeError = { readonly code: 'PROBE_FAILED' | 'HTML_RESPONSE'; readonly message: string; readonly status?: number };
 
 const host = (url: string) => {
   try {
@@ -47,8 +47,32 @@ export async function probeRemote(url: string, signal: AbortSignal): Promise<Res
     if (res.statusCode === 200 && h('content-length') !== undefined) {
       return ok({ totalBytes: Number(h('content-length')), etag, lastModified, acceptsRanges: false });
     }
-    return err({ code: 'PROBE_FAILED', message: `${host(url)} answered ${res.statusCode} without the file's size; try again later` });
+    return err({ code: 'PROBE_FAILED', status: res.statusCode, message: `${host(url)} answered ${res.statusCode} without the file's size; try again later` });
   } catch (e) {
     return err({ code: 'PROBE_FAILED', message: `cannot reach ${host(url)}: ${(e as Error).message}` });
   }
+}
+
+/**
+ * Probes with a fresh signed URL each time the storage host refuses one (expired: 403/410), and waits a little
+ * on 429/5xx, a few times, before giving up.
+ */
+export async function probeWithRetries<E>(
+  resolveUrl: () => Promise<Result<{ url: string }, E>>,
+  signal: AbortSignal,
+  attempts = 4,
+  delayMs = (attempt: number) => 500 * 2 ** attempt,
+): Promise<Result<RemoteFile, E | ProbeError>> {
+  let last: Result<RemoteFile, E | ProbeError> = err({ code: 'PROBE_FAILED', message: 'no attempt made' });
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const url = await resolveUrl();
+    if (url.isErr()) return err(url.error);
+    const probed = await probeRemote(url.value.url, signal);
+    last = probed;
+    if (probed.isOk() || signal.aborted) return last;
+    const status = probed.error.status;
+    if (status === undefined || (status !== 403 && status !== 410 && status !== 429 && status < 500)) return last;
+    if (status === 429 || status >= 500) await new Promise((r) => setTimeout(r, delayMs(attempt)));
+  }
+  return last;
 }
