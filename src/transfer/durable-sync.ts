@@ -5,9 +5,9 @@ import type { PartFile } from './part-file.js';
 /**
  * Runs fdatasync on the part file when a segment is due for a report, then reports the chunks that the
  * sync covered: a report never runs ahead of the disk. One sync covers every segment, so syncs are spaced by
- * at least `minIntervalMs` whatever the number of segments: on the reference VM each fdatasync issued while
- * writes to the same file go on cost far more CPU than its share of the disk work, and writes that wait for
- * it (see settled) cost less than writes racing it. One runs at a time; requests during it fold into one more.
+ * at least `minIntervalMs` whatever the number of segments (each forces the written pages out while the
+ * writes go on, which is far from free on a small machine). One runs at a time; requests during it fold
+ * into one more.
  */
 export class DurableSync {
   #running: Promise<void> | undefined;
@@ -54,11 +54,6 @@ export class DurableSync {
       for (const chunk of this.ledger.commit(snapshot, Date.now(), everything)) this.onDurable(chunk);
     } while (this.#again);
     return undefined;
-  }
-
-  /** Resolves once no sync is running: writes wait for it rather than race it. */
-  settled(): Promise<void> {
-    return this.#running ?? Promise.resolve();
   }
 
   /** Waits for a running sync; a callback that threw is rethrown here. */

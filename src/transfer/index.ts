@@ -4,3 +4,4 @@ export { transferErrorSchema, type TransferError } from './errors.js';
 export type { DurableChunk } from './durable-ledger.js';
 export { validatorSchema, type Validator } from './options.js';
 export type { RetryPolicy } from './retry.js';
+export { checkFreeSpace } from './part-file.js';

@@ -70,7 +70,6 @@ export function startRound(env: RoundEnv, segments: readonly Segment[], concurre
     stopSignal: stop.signal,
     acceptsWholeBody: (range) => lone && range.start === 0 && range.end === options.totalBytes,
     write: async (segment, buffer, position) => {
-      await sync.settled();
       const written = await env.part.write(buffer, position);
       if (written.isOk()) {
         const end = position + buffer.length;

@@ -127,6 +127,36 @@ describe('downloads through the daemon, against the simulator', () => {
     expect(bad.code).toBe(2);
   });
 
+  it('pauses with a clear message when the disk cannot hold the file, and places a hostile name safely', async () => {
+    sim.world.addModel({
+      id: 7001, name: 'Huge', type: 'Checkpoint',
+      versions: [{
+        id: 7002, name: 'v1', baseModel: 'SDXL 1.0',
+        // 64 TiB: no test machine has that free. The advertised hash is given so the simulator never computes it.
+        files: [{ id: 7003, name: 'huge.safetensors', content: { format: 'bytes', size: 64 * 1024 ** 4 }, hashes: { SHA256: 'AB'.repeat(32) } }],
+      }],
+    });
+    const huge = await cliJson<JobJson>(home, ['add', '--version', '7002']);
+    let job = huge;
+    for (let i = 0; i < 100 && job.state !== 'paused' && job.state !== 'failed'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      job = (await cliJson<JobJson[]>(home, ['queue'])).find((j) => j.id === huge.id)!;
+    }
+    expect(job).toMatchObject({ state: 'paused', errorCode: 'DISK_FULL' });
+    expect(job.error).toMatch(/disk space.*need 70\.4 TB/i);
+    expect((await cli(home, ['cancel', job.id])).code).toBe(0);
+
+    sim.world.addModel({
+      id: 7101, name: 'Hostile', type: 'LORA',
+      versions: [{ id: 7102, name: 'v1', baseModel: 'SD 1.5', files: [{ id: 7103, name: '../../../etc/evil name.safetensors', content: { format: 'safetensors', fixture: 'sd15-lora-kohya' } }] }],
+    });
+    sim.addFault({ kind: 'hostile-name', name: '../../../../root/.bashrc', versionId: 7102 });
+    const { code, job: placed } = await addAndWait(home, ['--version', '7102']);
+    expect(code).toBe(0);
+    expect(placed!.path).toMatch(/^loras\/SD 1\.5\/[^/]*evil[^/]*name\.safetensors$/);
+    expect(placed!.path).not.toMatch(/\.\./);
+  });
+
   it('keeps the API key out of the log, its WAL, the daemon output, sidecars, history and the storage host', async () => {
     const history = await cli(home, ['history', '--limit', '10000', '--json']);
     historyOutputs.push(history.stdout);

@@ -7,7 +7,7 @@ import type { CivitaiError } from '../../civitai/errors.js';
 import { foldJob, type JobFold } from '../../events/download.decider.js';
 import type { DomainEvent } from '../../events/index.js';
 import type { EventStore } from '../../store/event-store.js';
-import { transferFile, type TransferError } from '../../transfer/index.js';
+import { checkFreeSpace, transferFile, type TransferError } from '../../transfer/index.js';
 import type { Log } from '../../daemon/log.js';
 import { hashIfExists, placeFile, quarantineFile } from './place.js';
 import { probeWithRetries } from './probe.js';
@@ -44,9 +44,9 @@ export async function runJob(deps: JobRunnerDeps, jobId: string, signal: AbortSi
   let seq = store.readStream(streamId).length;
   const append = (...events: DomainEvent[]): void => {
     // Ids derive from the stream position they were decided at: a crash-retried append is a no-op.
-    const r = store.append([{ streamId, events: events.map((e) => ({ ...e, eventId: `${jobId}:${++seq}` })), metadata: { actor: 'daemon', correlationId: jobId } }]);
+    const r = store.append([{ streamId, events: events.map((e, i) => ({ ...e, eventId: `${jobId}:${seq + i + 1}` })), metadata: { actor: 'daemon', correlationId: jobId } }]);
     if (r.isErr()) throw new Error(`cannot record ${events.map((e) => e.type).join(', ')} for job ${jobId}: ${r.error.message}`);
-    seq = store.readStream(streamId).length;
+    seq = r.value.at(-1)?.streamPosition ?? seq;
   };
   const fail = (code: string, message: string, retryable: boolean) => append({ type: 'download.failed', data: { code, message, retryable } });
 
@@ -74,6 +74,12 @@ export async function runJob(deps: JobRunnerDeps, jobId: string, signal: AbortSi
       if (remote.isErr()) {
         const apiError = 'status' in remote.error && remote.error.status === 0 ? lastApiError : undefined;
         return fail(apiError?.code ?? remote.error.code, remote.error.message, remote.error.code !== 'HTML_RESPONSE');
+      }
+      // Before anything is planned or written: a file that cannot fit waits for space instead of failing.
+      const space = await checkFreeSpace(deps.stagingDir, remote.value.totalBytes);
+      if (space.isErr()) {
+        if (space.error.code === 'DISK_FULL') return append({ type: 'download.paused', data: { reason: 'disk_full', message: space.error.message } });
+        return fail(space.error.code, space.error.message, true);
       }
       const fresh = planFreshTransfer(jobId, remote.value, deps.connections());
       if (plan) append({ type: 'download.transfer_restarted', data: { reason: 'the partial file in the staging folder was missing or had the wrong size' } });
