@@ -4,6 +4,7 @@ import { registerDaemon } from './commands/daemon.js';
 import { registerDownloads } from './commands/downloads.js';
 import { registerHistory } from './commands/history.js';
 import { registerReplay } from './commands/replay.js';
+import { registerService } from './commands/service.js';
 import { registerStatus } from './commands/status.js';
 import { registerWatch } from './commands/watch.js';
 import { createCliContext, registerSettingOptions } from './context.js';
@@ -17,7 +18,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .showHelpAfterError('(run `comfyui-dl --help` for usage)')
     .exitOverride();
   const ctx = createCliContext(program);
-  for (const register of [registerDaemon, registerDownloads, registerStatus, registerHistory, registerReplay, registerWatch, registerConfig]) {
+  for (const register of [registerDaemon, registerDownloads, registerStatus, registerHistory, registerReplay, registerWatch, registerConfig, registerService]) {
     register(program, ctx);
   }
   registerSettingOptions(program);
