@@ -1,11 +1,12 @@
 import type { StoredEvent } from './envelope.js';
 import { downloadEvents } from './download.events.js';
 import { createRegistry, type EventDefinition } from './registry.js';
+import { libraryEvents } from './library.events.js';
 import { routingEvents } from './routing.events.js';
 import { settingsEvents } from './settings.events.js';
 import type { z } from 'zod';
 
-const all = [...downloadEvents, ...routingEvents, ...settingsEvents] as const;
+const all = [...downloadEvents, ...routingEvents, ...settingsEvents, ...libraryEvents] as const;
 
 type Definitions = (typeof all)[number];
 export type EventType = Definitions['type'];

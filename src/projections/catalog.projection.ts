@@ -19,32 +19,66 @@ export type CatalogRow = {
   flagged: string | null;
   job_id: string | null;
   placed_at: string;
+  /** 1 when the file is gone from disk (deleted, or its drive is offline); its metadata is kept. */
+  missing: number;
 };
 
 export const catalogTable = table<CatalogRow>('view_catalog', 'path', [
   'path', 'folder', 'sha256', 'size_bytes', 'model_id', 'version_id', 'model_name', 'version_name', 'type',
-  'base_model', 'origin', 'routing_reason', 'flagged', 'job_id', 'placed_at',
+  'base_model', 'origin', 'routing_reason', 'flagged', 'job_id', 'placed_at', 'missing',
 ]);
 
+const folderOf = (path: string): string => path.split('/')[0] ?? path;
+
 /**
- * Models on disk. A placed download takes its CivitAI facts from the job's row, which the queue projection
- * has already folded for the same event (projections run in registration order, queue first).
+ * Models on disk, downloaded or found by a scan. A placed download takes its CivitAI facts from the job's row,
+ * which the queue projection has already folded for the same event (projections run in registration order, queue
+ * first); a scanned file's identity lives in the library projection and is joined when read.
  */
 export const catalogProjection: Projection = {
   name: 'catalog',
-  version: 1,
+  version: 2,
   tables: [catalogTable],
-  handles: new Set(['download.placed']),
+  handles: new Set(['download.placed', 'file.discovered', 'file.moved', 'file.missing', 'file.returned']),
   apply(view: ViewWriter, e: DomainStoredEvent): void {
-    if (e.type !== 'download.placed') return;
-    const jobId = e.streamId.slice('download-'.length);
-    const job = view.get(jobsTable, jobId);
-    view.put(catalogTable, {
-      path: e.data.path, folder: e.data.folder, sha256: e.data.sha256, size_bytes: e.data.sizeBytes,
-      model_id: job?.model_id ?? null, version_id: job?.version_id ?? null, model_name: job?.model_name ?? null,
-      version_name: job?.version_name ?? null, type: job?.model_type ?? null, base_model: job?.base_model ?? null,
-      origin: 'download', routing_reason: job?.routing_reason ?? null, flagged: job?.flagged ?? null,
-      job_id: jobId, placed_at: e.recordedAt,
-    });
+    switch (e.type) {
+      case 'download.placed': {
+        const jobId = e.streamId.slice('download-'.length);
+        const job = view.get(jobsTable, jobId);
+        view.put(catalogTable, {
+          path: e.data.path, folder: e.data.folder, sha256: e.data.sha256, size_bytes: e.data.sizeBytes,
+          model_id: job?.model_id ?? null, version_id: job?.version_id ?? null, model_name: job?.model_name ?? null,
+          version_name: job?.version_name ?? null, type: job?.model_type ?? null, base_model: job?.base_model ?? null,
+          origin: 'download', routing_reason: job?.routing_reason ?? null, flagged: job?.flagged ?? null,
+          job_id: jobId, placed_at: e.recordedAt, missing: 0,
+        });
+        return;
+      }
+      case 'file.discovered': {
+        const known = view.get(catalogTable, e.data.path);
+        if (known && known.sha256 === e.data.sha256) return view.put(catalogTable, { ...known, missing: 0 });
+        view.put(catalogTable, {
+          path: e.data.path, folder: e.data.folder, sha256: e.data.sha256, size_bytes: e.data.sizeBytes,
+          model_id: null, version_id: null, model_name: null, version_name: null, type: null, base_model: null,
+          origin: 'scan', routing_reason: null, flagged: null, job_id: null, placed_at: e.recordedAt, missing: 0,
+        });
+        return;
+      }
+      case 'file.moved': {
+        const row = view.get(catalogTable, e.data.from);
+        if (!row) return;
+        view.remove(catalogTable, e.data.from);
+        view.put(catalogTable, { ...row, path: e.data.to, folder: folderOf(e.data.to), missing: 0 });
+        return;
+      }
+      case 'file.missing':
+      case 'file.returned': {
+        const row = view.get(catalogTable, e.data.path);
+        if (row) view.put(catalogTable, { ...row, missing: e.type === 'file.missing' ? 1 : 0 });
+        return;
+      }
+      default:
+        return;
+    }
   },
 };

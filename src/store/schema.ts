@@ -1,6 +1,8 @@
 import type { CatalogRow } from '../projections/catalog.projection.js';
 import type { JobRow } from '../projections/queue.projection.js';
+import type { HashCacheRow, IdentityRow } from '../projections/library.projection.js';
 import type { SettingRow } from '../projections/settings.projection.js';
+import type { FileReplacementRow, NotificationRow, UpdateIgnoreRow, UpdateRow } from '../projections/updates.projection.js';
 
 export interface EventRowTable {
   global_position: number;
@@ -22,4 +24,10 @@ export interface ViewTables {
   view_jobs: JobRow;
   view_catalog: CatalogRow;
   view_settings: SettingRow;
+  view_hash_cache: HashCacheRow;
+  view_identity: IdentityRow;
+  view_updates: UpdateRow;
+  view_update_ignores: UpdateIgnoreRow;
+  view_file_replacements: FileReplacementRow;
+  view_notifications: NotificationRow;
 }

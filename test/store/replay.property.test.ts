@@ -10,7 +10,7 @@ describe('replay', () => {
         const t = await openTempStore();
         try {
           steps.forEach(([job, event], i) => {
-            const streamId = event.type === 'settings.changed' ? 'settings' : `download-${job}`;
+            const streamId = event.type === 'settings.changed' ? 'settings' : event.type.startsWith('download.') || event.type === 'routing.decided' ? `download-${job}` : `file-${job}`;
             const data = event.type === 'download.requested' ? { ...event.data, jobId: job } : event.data;
             t.store.append([{ streamId, events: [{ eventId: `e${i}`, type: event.type, data }], metadata: { actor: 'test' } }])._unsafeUnwrap();
           });

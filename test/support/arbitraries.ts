@@ -32,4 +32,27 @@ export const domainEvent: fc.Arbitrary<DomainEvent> = fc.oneof(
   fc.record({ value: fc.integer({ min: 1, max: 16 }) }).map((v) => ({ type: 'settings.changed' as const, data: { key: 'concurrency' as const, ...v } })),
 );
 
-export const history = fc.array(fc.tuple(fc.constantFrom('j1', 'j2', 'j3'), domainEvent), { maxLength: 60 });
+const path = fc.constantFrom('loras/a.safetensors', 'loras/b.safetensors', 'checkpoints/c.safetensors');
+const fewShas = fc.constantFrom('a'.repeat(64), 'b'.repeat(64), 'c'.repeat(64));
+const smallId = fc.integer({ min: 1, max: 5 });
+
+/** Library events over a few paths, hashes and models, so that moves, misses and updates collide. */
+export const libraryEvent: fc.Arbitrary<DomainEvent> = fc.oneof(
+  fc.record({ path, dev: fc.nat(3), ino: fc.nat(5), size: fc.nat(100), mtimeMs: fc.nat(1000), sha256: fewShas, checkedAtMs: fc.nat(5000) })
+    .map((data) => ({ type: 'file.hashed' as const, data })),
+  fc.record({ path, folder: fc.constantFrom('loras', 'checkpoints'), sha256: fewShas, sizeBytes: fc.nat(100) }).map((data) => ({ type: 'file.discovered' as const, data })),
+  fc.record({
+    sha256: fewShas, modelId: smallId, versionId: smallId, modelName: name, versionName: name, modelType: fc.constant('LORA'),
+    baseModel: fc.constant(null), source: fc.constantFrom('civitai' as const, 'sidecar' as const), civitai: fc.constant({}),
+  }).map((data) => ({ type: 'file.identified' as const, data })),
+  fc.record({ sha256: fewShas }).map((data) => ({ type: 'file.unidentified' as const, data })),
+  fc.record({ from: path, to: path, sha256: fewShas }).map((data) => ({ type: 'file.moved' as const, data })),
+  fc.record({ path, sha256: fewShas }).map((data) => ({ type: 'file.missing' as const, data })),
+  fc.record({ path, sha256: fewShas }).map((data) => ({ type: 'file.returned' as const, data })),
+  fc.record({ modelId: smallId, versionId: smallId, versionName: name, publishedAt: fc.constant(null), baseModel: fc.constant(null), installedVersionId: smallId })
+    .map((data) => ({ type: 'model.version_discovered' as const, data })),
+  fc.record({ modelId: smallId, versionId: fc.option(smallId, { nil: null }) }).map((data) => ({ type: 'update.ignored' as const, data })),
+  fc.record({ key: fc.constantFrom('k1', 'k2'), kind: fc.constant('update' as const), summary: name }).map((data) => ({ type: 'notification.sent' as const, data })),
+);
+
+export const history = fc.array(fc.tuple(fc.constantFrom('j1', 'j2', 'j3'), fc.oneof(domainEvent, libraryEvent)), { maxLength: 60 });
