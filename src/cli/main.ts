@@ -3,6 +3,7 @@ import { registerConfig } from './commands/config.js';
 import { registerDaemon } from './commands/daemon.js';
 import { registerDownloads } from './commands/downloads.js';
 import { registerHistory } from './commands/history.js';
+import { registerLibrary } from './commands/library.js';
 import { registerReplay } from './commands/replay.js';
 import { registerService } from './commands/service.js';
 import { registerStatus } from './commands/status.js';
@@ -18,7 +19,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .showHelpAfterError('(run `comfyui-dl --help` for usage)')
     .exitOverride();
   const ctx = createCliContext(program);
-  for (const register of [registerDaemon, registerDownloads, registerStatus, registerHistory, registerReplay, registerWatch, registerConfig, registerService]) {
+  for (const register of [registerDaemon, registerDownloads, registerLibrary, registerStatus, registerHistory, registerReplay, registerWatch, registerConfig, registerService]) {
     register(program, ctx);
   }
   registerSettingOptions(program);
@@ -38,4 +39,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// No top-level await: the CLI ships as one CommonJS bundle (see scripts/bundle-cli.mjs).
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -65,6 +65,34 @@ function urlSetting(spec: Described & { defaultValue: string }): SettingSpec<str
   };
 }
 
+function boolSetting(spec: Described & { defaultValue: boolean }): SettingSpec<boolean> {
+  return {
+    flag: spec.flag,
+    env: spec.env,
+    describe: spec.describe,
+    expected: 'true or false',
+    schema: z.boolean(),
+    fromText: (text) => ({ true: true, false: false, '1': true, '0': false, yes: true, no: false })[text.trim().toLowerCase()] ?? text,
+    isPath: false,
+    defaultValue: () => spec.defaultValue,
+  };
+}
+
+/** A path that may be absent: `null` by default, meaning "not set" (the daemon then looks in the usual place). */
+function optionalPathSetting(spec: Described): SettingSpec<string | null> {
+  return {
+    ...spec,
+    expected: 'a path (absolute, or starting with ~/)',
+    schema: z.string().min(1).nullable(),
+    fromText: (text) => text,
+    isPath: true,
+    defaultValue: () => null,
+  };
+}
+
+/** `{folder}` first, `{fileName}` in the last segment, only known placeholders: the routing module's rules. */
+const TEMPLATE = /^\{folder\}(\/[^/]+)*\/[^/]*\{fileName\}[^/]*$/;
+
 export const SETTINGS = {
   modelsDir: pathSetting({
     flag: '--models-dir',
@@ -116,7 +144,52 @@ export const SETTINGS = {
     max: 16,
     defaultValue: 4,
   }),
-} as const satisfies Record<string, SettingSpec<string> | SettingSpec<number>>;
+  pathTemplate: {
+    flag: '--path-template',
+    env: 'COMFYUI_DL_PATH_TEMPLATE',
+    describe: 'where a file goes inside its folder; placeholders {folder} {baseModel} {type} {modelName} {versionName} {modelId} {versionId} {fileName}',
+    expected: 'a template such as {folder}/{baseModel}/{fileName} ({folder} first, {fileName} in the last part)',
+    schema: z.string().regex(TEMPLATE),
+    fromText: (text: string) => text,
+    isPath: false,
+    defaultValue: () => '{folder}/{baseModel}/{fileName}',
+  },
+  extraModelPaths: optionalPathSetting({
+    flag: '--extra-model-paths',
+    env: 'COMFYUI_DL_EXTRA_MODEL_PATHS',
+    describe: "ComfyUI's extra_model_paths.yaml (default: the one beside the models folder, if any)",
+  }),
+  defaultRoot: {
+    flag: '--default-root',
+    env: 'COMFYUI_DL_DEFAULT_ROOT',
+    describe: 'which models root new downloads go to: a section of extra_model_paths.yaml or a base path',
+    expected: 'a section name or a path',
+    schema: z.string().min(1).nullable(),
+    fromText: (text: string) => text,
+    isPath: false,
+    defaultValue: () => null,
+  } satisfies SettingSpec<string | null>,
+  previewNsfwLevel: intSetting({
+    flag: '--preview-nsfw-level',
+    env: 'COMFYUI_DL_PREVIEW_NSFW_LEVEL',
+    describe: "highest CivitAI NSFW level of a preview image (1 PG, 2 PG-13, 4 R, 8 X, 16 XXX)",
+    min: 1,
+    max: 32,
+    defaultValue: 1,
+  }),
+  earlyAccessUpdates: boolSetting({
+    flag: '--early-access-updates',
+    env: 'COMFYUI_DL_EARLY_ACCESS_UPDATES',
+    describe: 'also report new versions still in early access',
+    defaultValue: false,
+  }),
+  sameBaseModelUpdates: boolSetting({
+    flag: '--same-base-model-updates',
+    env: 'COMFYUI_DL_SAME_BASE_MODEL_UPDATES',
+    describe: 'only report new versions for the base model you have (e.g. not an SDXL version of an SD 1.5 LoRA)',
+    defaultValue: false,
+  }),
+} as const satisfies Record<string, SettingSpec<string> | SettingSpec<number> | SettingSpec<boolean> | SettingSpec<string | null>>;
 
 export type SettingKey = keyof typeof SETTINGS;
 export type Settings = { readonly [K in SettingKey]: (typeof SETTINGS)[K] extends SettingSpec<infer T> ? T : never };

@@ -62,7 +62,7 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
     quarantineDir: join(settings.dataDir, 'quarantine'),
     connections: () => liveSetting(views, 'connections', settings.connections),
     progress: (jobId, bytesDone, bytesTotal) => progress$.next({ jobId, bytesDone, bytesTotal }),
-    router: { modelsDir: settings.modelsDir },
+    router: { modelsDir: settings.modelsDir, template: settings.pathTemplate, extraModelPaths: settings.extraModelPaths, preferredRoot: settings.defaultRoot, log },
     writeSidecar: (modelPath, job, decision) => writeSidecarWithPreview({ maxNsfwLevel: settings.previewMaxNsfwLevel }, modelPath, job, decision),
     transferTuning: settings.transferTuning,
   };

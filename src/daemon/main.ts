@@ -15,7 +15,12 @@ export async function runDaemonUntilSignal(config: Config): Promise<number> {
       connections: config.connections,
       updateIntervalSeconds: config.updateInterval,
       apiKey: () => config.apiKey,
-      previewMaxNsfwLevel: 1,
+      previewMaxNsfwLevel: config.previewNsfwLevel,
+      pathTemplate: config.pathTemplate,
+      extraModelPaths: config.extraModelPaths,
+      defaultRoot: config.defaultRoot,
+      earlyAccessUpdates: config.earlyAccessUpdates,
+      sameBaseModelUpdates: config.sameBaseModelUpdates,
     },
     log,
   );

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { err, ok } from 'neverthrow';
 import type { CivitaiClient } from '../civitai/client.js';
 import { downloadMethods } from './download-methods.js';
-import { catalogJson, type ViewQueries } from './views.js';
+import { libraryState, type ViewQueries } from './views.js';
 import type { MethodHandlers } from '../ipc/server.js';
 import type { OpenedDatabase } from '../store/database.js';
 import type { EventStore } from '../store/event-store.js';
@@ -25,7 +25,7 @@ export function buildMethods(ctx: MethodContext): MethodHandlers {
   const { store, db, views } = ctx;
   return {
     ...downloadMethods({ store, views, client: ctx.client, civitaiUrl: ctx.settings.civitaiUrl, actor: 'cli' }),
-    list: async () => ok({ models: views.catalog().map(catalogJson) }),
+    list: async () => ok({ models: libraryState(views).entries }),
     'settings.set': async (p) => {
       const appended = store.append([{
         streamId: 'settings',

@@ -11,6 +11,11 @@ export interface DaemonSettings {
   readonly apiKey: () => string | undefined;
   /** Highest CivitAI NSFW level a preview image may have (1 PG, 2 PG-13, 4 R, 8 X). */
   readonly previewMaxNsfwLevel: number;
+  readonly pathTemplate: string;
+  readonly extraModelPaths: string | null;
+  readonly defaultRoot: string | null;
+  readonly earlyAccessUpdates: boolean;
+  readonly sameBaseModelUpdates: boolean;
   /** Shorter stall and retry timings for tests; production uses the transfer engine's defaults. */
   readonly transferTuning?: { stallMs?: number; retry?: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number } };
 }

@@ -1,8 +1,10 @@
-import type { CatalogEntryJson, JobJson } from '../ipc/protocol.js';
+import type { AvailableUpdateJson, CatalogEntryJson, JobJson } from '../ipc/protocol.js';
 import type { CatalogRow } from '../projections/catalog.projection.js';
 import type { JobRow } from '../projections/queue.projection.js';
 import type { OpenedDatabase } from '../store/database.js';
 import { all, first } from '../store/query.js';
+import type { IdentityRow } from '../projections/library.projection.js';
+import { ignoreKey, type UpdateRow } from '../projections/updates.projection.js';
 
 export function jobJson(r: JobRow): JobJson {
   return {
@@ -13,11 +15,15 @@ export function jobJson(r: JobRow): JobJson {
   };
 }
 
-export function catalogJson(r: CatalogRow): CatalogEntryJson {
+type Identity = Pick<IdentityRow, 'model_id' | 'version_id' | 'model_name' | 'version_name' | 'type' | 'base_model'>;
+
+export function catalogJson(r: CatalogRow, identity: Identity | undefined, update: CatalogEntryJson['update']): CatalogEntryJson {
   return {
-    path: r.path, folder: r.folder, sha256: r.sha256, sizeBytes: r.size_bytes, modelId: r.model_id, versionId: r.version_id,
-    modelName: r.model_name, versionName: r.version_name, type: r.type, baseModel: r.base_model, origin: r.origin,
-    update: null, routingReason: r.routing_reason, flagged: r.flagged,
+    path: r.path, folder: r.folder, sha256: r.sha256, sizeBytes: r.size_bytes,
+    modelId: r.model_id ?? identity?.model_id ?? null, versionId: r.version_id ?? identity?.version_id ?? null,
+    modelName: r.model_name ?? identity?.model_name ?? null, versionName: r.version_name ?? identity?.version_name ?? null,
+    type: r.type ?? identity?.type ?? null, baseModel: r.base_model ?? identity?.base_model ?? null, origin: r.origin,
+    update, routingReason: r.routing_reason, flagged: r.flagged, missing: r.missing === 1,
   };
 }
 
@@ -38,8 +44,47 @@ export function viewQueries(db: OpenedDatabase) {
         .where('version_id', '=', versionId).where('file_id', '=', fileId)
         .where('state', 'not in', ['failed', 'cancelled']).orderBy('seq', 'desc')),
     catalog: (): CatalogRow[] => all(db.sqlite, k.selectFrom('view_catalog').selectAll().orderBy('path')),
+    identities: (): IdentityRow[] => all(db.sqlite, k.selectFrom('view_identity').selectAll().where('known', '=', 1)),
+    updates: (): UpdateRow[] => all(db.sqlite, k.selectFrom('view_updates').selectAll().orderBy('model_id')),
+    ignores: (): Set<string> => new Set(all(db.sqlite, k.selectFrom('view_update_ignores').select('key')).map((r) => r.key)),
+    replacements: () => all(db.sqlite, k.selectFrom('view_file_replacements').selectAll().orderBy('version_id')),
     setting: (key: string): string | undefined =>
       first(db.sqlite, k.selectFrom('view_settings').select('value').where('key', '=', key))?.value,
   };
 }
 export type ViewQueries = ReturnType<typeof viewQueries>;
+
+/**
+ * The catalog as users see it: scan-found files take their identity from the library, and each entry shows the
+ * update that still applies to it: newer than what is installed, not installed anywhere since, not ignored.
+ */
+export function libraryState(views: ViewQueries): { entries: CatalogEntryJson[]; updates: AvailableUpdateJson[] } {
+  const identities = new Map(views.identities().map((i) => [i.sha256, i]));
+  const rows = views.catalog();
+  const installedVersions = new Set<number>();
+  for (const r of rows) {
+    const v = r.version_id ?? identities.get(r.sha256)?.version_id;
+    if (v && r.missing === 0) installedVersions.add(v);
+  }
+  const ignored = views.ignores();
+  const applicable = new Map(
+    views.updates()
+      .filter((u) => !installedVersions.has(u.latest_version_id) && !ignored.has(ignoreKey(u.model_id, null)) && !ignored.has(ignoreKey(u.model_id, u.latest_version_id)))
+      .map((u) => [u.model_id, u]),
+  );
+  const entries = rows.map((r) => {
+    const identity = identities.get(r.sha256);
+    const modelId = r.model_id ?? identity?.model_id;
+    const u = modelId ? applicable.get(modelId) : undefined;
+    return catalogJson(r, identity, u ? { versionId: u.latest_version_id, versionName: u.latest_version_name, publishedAt: u.published_at } : null);
+  });
+  const updates = [...applicable.values()].map((u) => {
+    const entry = entries.find((e) => e.modelId === u.model_id && !e.missing) ?? entries.find((e) => e.modelId === u.model_id);
+    return {
+      modelId: u.model_id, installedVersionId: entry?.versionId ?? u.installed_version_id, latestVersionId: u.latest_version_id,
+      latestVersionName: u.latest_version_name, publishedAt: u.published_at, path: entry?.path ?? null,
+      modelName: entry?.modelName ?? null, baseModel: u.base_model,
+    };
+  });
+  return { entries, updates };
+}

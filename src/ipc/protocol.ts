@@ -264,6 +264,8 @@ export const CatalogEntryJsonSchema = z.object({
   update: UpdateJsonSchema.nullable(),
   routingReason: z.string().nullable(),
   flagged: z.string().nullable(),
+  /** True when the file is gone from disk (deleted, or its drive is offline); its metadata is kept. */
+  missing: z.boolean(),
 });
 export type CatalogEntryJson = z.infer<typeof CatalogEntryJsonSchema>;
 
@@ -278,6 +280,33 @@ export const AddParamsSchema = z
   })
   .refine((p) => p.ref !== undefined || p.model !== undefined || p.version !== undefined, 'give a reference (URL or AIR), a model id or a version id');
 const JobRef = z.strictObject({ job: z.string().min(1).max(64) });
+
+/** An available update (ARCHITECTURE §5, `updates`); fields after `path` extend the contract. */
+export const AvailableUpdateJsonSchema = z.object({
+  modelId: z.int(),
+  installedVersionId: z.int(),
+  latestVersionId: z.int(),
+  latestVersionName: z.string(),
+  publishedAt: z.string().nullable(),
+  path: z.string().nullable(),
+  modelName: z.string().nullable(),
+  baseModel: z.string().nullable(),
+});
+export type AvailableUpdateJson = z.infer<typeof AvailableUpdateJsonSchema>;
+
+export const FileReplacementJsonSchema = z.object({ modelId: z.int(), versionId: z.int(), path: z.string().nullable(), installedSha256: z.string(), remoteSha256: z.string() });
+
+export const ScanSummarySchema = z.object({
+  files: z.int(), hashed: z.int(), cached: z.int(), discovered: z.int(), moved: z.int(), missing: z.int(),
+  identified: z.int(), unknown: z.int(), ms: z.int(),
+});
+
+export const VerifyResultSchema = z.object({
+  path: z.string(),
+  status: z.enum(['ok', 'changed', 'missing', 'unknown']),
+  expected: z.string().nullable(),
+  actual: z.string().nullable(),
+});
 const JobResult = z.object({ job: JobJsonSchema });
 
 /** Request/response methods. Subscriptions (`events.subscribe`/`events.unsubscribe`) are served apart. */
@@ -294,6 +323,18 @@ export const METHODS = methodTable(
   defineMethod('cancel', JobRef, JobResult),
   defineMethod('retry', JobRef, JobResult),
   defineMethod('list', NoParams, z.object({ models: z.array(CatalogEntryJsonSchema) })),
+  defineMethod('scan', z.strictObject({ wait: z.boolean().optional() }), z.object({ started: z.boolean(), summary: ScanSummarySchema.nullable() })),
+  defineMethod(
+    'updates',
+    z.strictObject({ check: z.boolean().optional() }),
+    z.object({ updates: z.array(AvailableUpdateJsonSchema), replaced: z.array(FileReplacementJsonSchema) }),
+  ),
+  defineMethod(
+    'updates.ignore',
+    z.strictObject({ model: positiveId.optional(), version: positiveId.optional() }).refine((p) => (p.model === undefined) !== (p.version === undefined), 'give a model id or a version id'),
+    z.object({ modelId: z.int(), versionId: z.int().nullable() }),
+  ),
+  defineMethod('verify', z.strictObject({ paths: z.array(z.string().min(1).max(4096)).max(10_000).optional() }), z.object({ results: z.array(VerifyResultSchema) })),
   defineMethod(
     'settings.set',
     z.strictObject({ key: z.enum(['concurrency', 'connections']), value: z.int().min(1).max(16) }),

@@ -39,7 +39,7 @@ export const catalogProjection: Projection = {
   name: 'catalog',
   version: 2,
   tables: [catalogTable],
-  handles: new Set(['download.placed', 'file.discovered', 'file.moved', 'file.missing', 'file.returned']),
+  handles: new Set(['download.placed', 'file.discovered', 'file.moved', 'file.missing', 'file.returned', 'file.verified']),
   apply(view: ViewWriter, e: DomainStoredEvent): void {
     switch (e.type) {
       case 'download.placed': {
@@ -75,6 +75,12 @@ export const catalogProjection: Projection = {
       case 'file.returned': {
         const row = view.get(catalogTable, e.data.path);
         if (row) view.put(catalogTable, { ...row, missing: e.type === 'file.missing' ? 1 : 0 });
+        return;
+      }
+      case 'file.verified': {
+        // Verification found it gone, or there after all; a changed file keeps its recorded hash (that is the news).
+        const row = view.get(catalogTable, e.data.path);
+        if (row && e.data.status !== 'changed') view.put(catalogTable, { ...row, missing: e.data.status === 'missing' ? 1 : 0 });
         return;
       }
       default:

@@ -30,6 +30,12 @@ const TABLE = [
   { key: 'concurrency', flag: '--concurrency', env: 'COMFYUI_DL_CONCURRENCY', default: 2, values: [3, 4, 5] },
   { key: 'updateInterval', flag: '--update-interval', env: 'COMFYUI_DL_UPDATE_INTERVAL', default: 21600, values: [0, 60, 3600] },
   { key: 'connections', flag: '--connections', env: 'COMFYUI_DL_CONNECTIONS', default: 4, values: [1, 8, 16] },
+  { key: 'pathTemplate', flag: '--path-template', env: 'COMFYUI_DL_PATH_TEMPLATE', default: '{folder}/{baseModel}/{fileName}', values: ['{folder}/{fileName}', '{folder}/{type}/{fileName}', '{folder}/{modelName}/{versionName}-{fileName}'] },
+  { key: 'extraModelPaths', flag: '--extra-model-paths', env: 'COMFYUI_DL_EXTRA_MODEL_PATHS', default: null, values: ['/f/extra.yaml', '/e/extra.yaml', '/c/extra.yaml'] },
+  { key: 'defaultRoot', flag: '--default-root', env: 'COMFYUI_DL_DEFAULT_ROOT', default: null, values: ['comfyui', 'a1111', '/mnt/big'] },
+  { key: 'previewNsfwLevel', flag: '--preview-nsfw-level', env: 'COMFYUI_DL_PREVIEW_NSFW_LEVEL', default: 1, values: [2, 4, 8] },
+  { key: 'earlyAccessUpdates', flag: '--early-access-updates', env: 'COMFYUI_DL_EARLY_ACCESS_UPDATES', default: false, values: [true, false, true] },
+  { key: 'sameBaseModelUpdates', flag: '--same-base-model-updates', env: 'COMFYUI_DL_SAME_BASE_MODEL_UPDATES', default: false, values: [true, false, true] },
 ] as const;
 
 describe('setting precedence: flag > environment > config file > default', () => {
@@ -113,7 +119,8 @@ describe('config file errors', () => {
     expect(error).toMatchObject({ code: 'CONFIG_UNKNOWN_SETTING', file: CONFIG });
     expect(error.message).toBe(
       `unknown setting 'models_dir' in ${CONFIG} (did you mean 'modelsDir'?); ` +
-        'known settings: modelsDir, dataDir, socket, civitaiUrl, concurrency, updateInterval, connections, apiKey',
+        'known settings: modelsDir, dataDir, socket, civitaiUrl, concurrency, updateInterval, connections, pathTemplate, ' +
+        'extraModelPaths, defaultRoot, previewNsfwLevel, earlyAccessUpdates, sameBaseModelUpdates, apiKey',
     );
   });
 

@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { statSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawHello } from '../ipc/support.js';
-import { cli, cliJson, daemonHome, spawnDaemon, type DaemonHome, type SpawnedDaemon } from '../support/daemon-process.js';
+import { BIN, cli, cliJson, daemonHome, spawnDaemon, type DaemonHome, type SpawnedDaemon } from '../support/daemon-process.js';
 
 describe('the daemon as a process, through its socket and the CLI', () => {
   let home: DaemonHome;
@@ -24,6 +25,19 @@ describe('the daemon as a process, through its socket and the CLI', () => {
     expect(events.at(-1)).toMatchObject({ type: 'settings.changed', streamId: 'settings', data: { key: 'concurrency', value: 3 }, metadata: { actor: 'cli' } });
     expect(await cliJson(home, ['replay'])).toMatchObject({ events: events.length, views: 9 });
     expect((await cliJson<{ concurrency: number }>(home, ['status'])).concurrency).toBe(3);
+  });
+
+  it('watch follows the log live, one JSON event per line', async () => {
+    const watcher = spawn(process.execPath, [BIN, 'watch', '--json'], { env: home.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    watcher.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    // Give it time to subscribe, then append through another CLI.
+    await new Promise((r) => setTimeout(r, 800));
+    expect((await cli(home, ['config', 'set', 'connections', '7'])).code).toBe(0);
+    for (let i = 0; i < 50 && !out.includes('\n'); i++) await new Promise((r) => setTimeout(r, 100));
+    watcher.kill('SIGINT');
+    const first = JSON.parse(out.split('\n')[0]!) as { type: string; data: unknown; position: number };
+    expect(first).toMatchObject({ type: 'settings.changed', data: { key: 'connections', value: 7 } });
   });
 
   it('keeps the socket 0600 in a 0700 folder', () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogEntryJson, JobJson } from '../../src/ipc/protocol.js';
@@ -155,6 +155,22 @@ describe('downloads through the daemon, against the simulator', () => {
     expect(code).toBe(0);
     expect(placed!.path).toMatch(/^loras\/SD 1\.5\/[^/]*evil[^/]*name\.safetensors$/);
     expect(placed!.path).not.toMatch(/\.\./);
+  });
+
+  it('keeps the notes of a sidecar that was already there when the model is downloaded again', async () => {
+    sim.world.addModel({
+      id: 7201, name: 'Noted', type: 'LORA',
+      versions: [{ id: 7202, name: 'v1', baseModel: 'SD 1.5', images: [{ id: 7203, width: 64, height: 64, nsfwLevel: 1 }], files: [{ id: 7204, name: 'noted.safetensors', content: { format: 'safetensors', fixture: 'sd15-lora-kohya' } }] }],
+    });
+    const dir = join(home.modelsDir, 'loras', 'SD 1.5');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'noted.metadata.json'), JSON.stringify({ notes: 'use at 0.7 with the ink style', usage_tips: '{"strength": 0.7}', favorite: true, my_own_key: [1, 2] }));
+    const { code, job } = await addAndWait(home, ['--version', '7202']);
+    expect(code).toBe(0);
+    expect(job!.path).toBe('loras/SD 1.5/noted.safetensors');
+    const sidecar = JSON.parse(readFileSync(join(dir, 'noted.metadata.json'), 'utf8')) as Record<string, unknown>;
+    expect(sidecar).toMatchObject({ notes: 'use at 0.7 with the ink style', usage_tips: '{"strength": 0.7}', favorite: true, my_own_key: [1, 2], sha256: job!.sha256 });
+    expect((sidecar.civitai as { id: number }).id).toBe(7202);
   });
 
   it('keeps the API key out of the log, its WAL, the daemon output, sidecars, history and the storage host', async () => {

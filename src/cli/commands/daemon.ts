@@ -1,4 +1,7 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
+import { projectRoot } from '../../lib/project-root.js';
 import { checkDataDirWritable } from '../../config/index.js';
 import { CliExit, fail } from '../exit.js';
 import type { CliContext } from '../context.js';
@@ -10,8 +13,11 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
     .action(async () => {
       const config = await ctx.config();
       (await checkDataDirWritable(config.dataDir)).match(() => undefined, fail);
-      // Loaded only here: every other command stays free of the daemon's storage and HTTP code.
-      const { runDaemonUntilSignal } = await import('../../daemon/main.js');
+      // Loaded only here, from the compiled tree: every other command (and the CLI bundle) stays free of the
+      // daemon's storage and HTTP code.
+      const entry = pathToFileURL(join(projectRoot(import.meta.url), 'dist', 'src', 'daemon', 'main.js')).href;
+      const load = (globalThis as { __comfyuiDlImport?: (specifier: string) => Promise<unknown> }).__comfyuiDlImport ?? ((s: string) => import(s));
+      const { runDaemonUntilSignal } = (await load(entry)) as typeof import('../../daemon/main.js');
       const code = await runDaemonUntilSignal(config);
       // The daemon already logged why; the exit code is all that is left to say.
       if (code !== 0) throw new CliExit(code, '');

@@ -1,7 +1,7 @@
 import { stat, unlink } from 'node:fs/promises';
 import { err, ok, type Result } from 'neverthrow';
 import { isRetryable } from '../../civitai/retry.js';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import type { CivitaiClient } from '../../civitai/client.js';
 import type { CivitaiError } from '../../civitai/errors.js';
 import { foldJob, type JobFold } from '../../events/download.decider.js';
@@ -11,7 +11,7 @@ import { checkFreeSpace, transferFile, type TransferError } from '../../transfer
 import type { Log } from '../../daemon/log.js';
 import { hashIfExists, placeFile, quarantineFile } from './place.js';
 import { probeWithRetries } from './probe.js';
-import { decideFileRoute, decisionFromEvent, destinationFor, type RouterOptions } from './route-file.js';
+import { decideFileRoute, decisionFromEvent, destinationFor, modelPathOf, type RouterOptions } from './route-file.js';
 import type { RouteDecision } from '../../routing/decide.js';
 import { planFreshTransfer } from './plan.js';
 
@@ -31,7 +31,6 @@ export interface JobRunnerDeps {
 }
 
 const streamOf = (jobId: string) => `download-${jobId}`;
-const toPosix = (p: string) => p.split(sep).join('/');
 
 /**
  * Carries one job as far as it can go: transfer → verify → route → place → sidecar, each step skipped when the
@@ -166,9 +165,9 @@ export async function runJob(deps: JobRunnerDeps, jobId: string, signal: AbortSi
     log(`job ${jobId}: could not write the sidecar beside ${placed.value.path}: ${e.message}`);
     return null;
   });
-  const folderPath = toPosix(relative(deps.modelsDir, placed.value.path));
+  const folderPath = modelPathOf(deps.modelsDir, placed.value.path);
   const events: DomainEvent[] = [];
-  if (sidecar) events.push({ type: 'sidecar.written', data: { path: toPosix(relative(deps.modelsDir, sidecar.path)), previewPath: sidecar.previewPath ? toPosix(relative(deps.modelsDir, sidecar.previewPath)) : null } });
+  if (sidecar) events.push({ type: 'sidecar.written', data: { path: modelPathOf(deps.modelsDir, sidecar.path), previewPath: sidecar.previewPath ? modelPathOf(deps.modelsDir, sidecar.previewPath) : null } });
   events.push({
     type: 'download.placed',
     data: { path: folderPath, folder: route.folder, sizeBytes: (await stat(placed.value.path)).size, sha256: actual, alreadyPresent: placed.value.alreadyPresent },

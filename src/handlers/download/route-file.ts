@@ -3,7 +3,10 @@ import type { EventDataOf } from '../../events/index.js';
 import { sanitizeFileName } from '../../lib/file-name.js';
 import { decideRoute, type RouteDecision } from '../../routing/decide.js';
 import { buildModelRoots, destinationPath, DEFAULT_TEMPLATE } from '../../routing/destinations.js';
-import { detectFolderAliases } from '../../routing/destinations-io.js';
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { detectFolderAliases, readExtraModelPaths } from '../../routing/destinations-io.js';
+import type { ExtraModelPathsSection } from '../../routing/extra-model-paths.js';
 import { inspectModelFile } from '../../routing/inspect.js';
 
 export type RouteError = { readonly code: 'UNROUTABLE' | 'DESTINATION_INVALID'; readonly message: string };
@@ -11,6 +14,24 @@ export type RouteError = { readonly code: 'UNROUTABLE' | 'DESTINATION_INVALID'; 
 export interface RouterOptions {
   readonly modelsDir: string;
   readonly template?: string;
+  /** ComfyUI's extra_model_paths.yaml; null: the one beside the models folder, if there is one. */
+  readonly extraModelPaths?: string | null;
+  /** A section of that file, or a base path, where new downloads go. */
+  readonly preferredRoot?: string | null;
+  readonly log?: (message: string) => void;
+}
+
+/** The yaml is read on each placement, so an edit applies to the next download without a restart. */
+async function extraSections(options: RouterOptions): Promise<readonly ExtraModelPathsSection[]> {
+  const path = options.extraModelPaths ?? join(dirname(options.modelsDir), 'extra_model_paths.yaml');
+  if (options.extraModelPaths == null && !existsSync(path)) return [];
+  const read = await readExtraModelPaths(path);
+  if (read.isErr()) {
+    options.log?.(`ignoring ${path}: ${read.error.message}`);
+    return [];
+  }
+  for (const w of read.value.warnings) options.log?.(`${path}: ${w}`);
+  return read.value.sections;
 }
 
 type Decided = EventDataOf<'routing.decided'>;
@@ -45,10 +66,11 @@ export async function decideFileRoute(partPath: string, resolved: EventDataOf<'d
  * current) the user's tree already has. Pure in the recorded decision, so a resumed job lands on the same path.
  */
 export async function destinationFor(options: RouterOptions, decided: Decided, resolved: EventDataOf<'download.resolved'>): Promise<Result<string, RouteError>> {
-  const roots = buildModelRoots({ modelsDir: options.modelsDir, aliases: await detectFolderAliases(options.modelsDir) });
+  const roots = buildModelRoots({ modelsDir: options.modelsDir, aliases: await detectFolderAliases(options.modelsDir), extra: await extraSections(options) });
   const dest = destinationPath({
     folder: decided.folder,
     roots,
+    preferredRoot: options.preferredRoot ?? null,
     template: options.template ?? DEFAULT_TEMPLATE,
     values: {
       baseModel: decided.baseModel ?? resolved.baseModel, type: resolved.modelType, modelName: resolved.modelName,
@@ -56,4 +78,10 @@ export async function destinationFor(options: RouterOptions, decided: Decided, r
     },
   });
   return dest.isOk() ? ok(dest.value.path) : err({ code: 'DESTINATION_INVALID', message: dest.error.message });
+}
+
+/** How events and the catalog name a model file: relative to the models folder, or absolute under another root. */
+export function modelPathOf(modelsDir: string, absolute: string): string {
+  const rel = relative(modelsDir, absolute);
+  return rel.startsWith('..') || isAbsolute(rel) ? absolute : rel.split(sep).join('/');
 }
