@@ -28,6 +28,8 @@ export interface AttemptEnv {
   totalBytes: number;
   /** Where body chunks are gathered into large writes. */
   buffers: BufferPool;
+  /** Writes one connection may have queued while it keeps receiving. */
+  writesInFlight: number;
   stallLimits: StallLimits;
   /** Aborted when the whole transfer stops. */
   stopSignal: AbortSignal;
@@ -138,7 +140,7 @@ async function receive(
   detector: StallDetector,
   interruption: (error: unknown) => AttemptOutcome,
 ): Promise<AttemptOutcome> {
-  const coalescer = new Coalescer(env.buffers, (buffer, position) => env.write(range.segment, buffer, position), range.start);
+  const coalescer = new Coalescer(env.buffers, (buffer, position) => env.write(range.segment, buffer, position), range.start, env.writesInFlight);
   let outcome: AttemptOutcome | undefined;
   try {
     for await (const chunk of response.body as AsyncIterable<Buffer>) {

@@ -27,20 +27,22 @@ export type WriteAt = (buffer: Buffer, position: number) => Promise<Result<void,
 
 /**
  * Gathers one connection's body chunks into pool buffers and writes each full buffer at the next position.
- * One write is in flight while the next buffer fills, so memory stays at two buffers per connection and
- * receiving never waits for a write unless the disk is slower than the network.
+ * Up to `maxInflight` writes are queued while the next buffer fills, so memory stays bounded and receiving
+ * only waits for the disk when the disk is slower than the network for a while.
  */
 export class Coalescer {
   #current: Buffer | undefined;
   #fill = 0;
   #since = 0;
   #position: number;
-  #inflight: Promise<Result<void, TransferError>> | undefined;
+  /** Writes in the order issued; they also complete in that order (see PartFile.write). */
+  readonly #inflight: Array<Promise<Result<void, TransferError>>> = [];
 
   constructor(
     private readonly pool: BufferPool,
     private readonly writeAt: WriteAt,
     position: number,
+    private readonly maxInflight: number,
   ) {
     this.#position = position;
   }
@@ -68,9 +70,9 @@ export class Coalescer {
     return this.#fill > 0 && now - this.#since >= MAX_BUFFER_AGE_MS ? this.flush() : undefined;
   }
 
-  /** Waits for the write in flight, then starts writing what the current buffer holds. */
+  /** Starts writing what the current buffer holds, once fewer than maxInflight writes are queued. */
   async flush(): Promise<TransferError | undefined> {
-    const failed = await this.#settle();
+    const failed = await this.#settle(this.maxInflight - 1);
     if (failed !== undefined || this.#current === undefined) return failed;
     const buffer = this.#current;
     const length = this.#fill;
@@ -82,19 +84,22 @@ export class Coalescer {
     }
     const position = this.#position;
     this.#position += length;
-    this.#inflight = this.writeAt(buffer.subarray(0, length), position).finally(() => this.pool.give(buffer));
+    this.#inflight.push(this.writeAt(buffer.subarray(0, length), position).finally(() => this.pool.give(buffer)));
     return undefined;
   }
 
   /** Writes everything pushed and waits for it. */
   async drain(): Promise<TransferError | undefined> {
-    return (await this.flush()) ?? (await this.#settle());
+    return (await this.flush()) ?? (await this.#settle(0));
   }
 
-  async #settle(): Promise<TransferError | undefined> {
-    if (this.#inflight === undefined) return undefined;
-    const written = await this.#inflight;
-    this.#inflight = undefined;
-    return written.isErr() ? written.error : undefined;
+  /** Waits until at most `queued` writes remain in flight; the first failure among those finished. */
+  async #settle(queued: number): Promise<TransferError | undefined> {
+    let failure: TransferError | undefined;
+    while (this.#inflight.length > queued) {
+      const written = await this.#inflight.shift();
+      if (written?.isErr()) failure ??= written.error;
+    }
+    return failure;
   }
 }

@@ -36,6 +36,9 @@ export function describeHost(url: string): string {
   }
 }
 
+/** Library messages may quote a URL: drop every query string, where signed URLs keep their secrets. */
+export const withoutQueries = (text: string): string => text.replace(/\?[^\s'"]*/g, '');
+
 export function formatBytes(bytes: number): string {
   const units = ['bytes', 'KB', 'MB', 'GB', 'TB', 'PB'];
   let value = bytes;
@@ -95,7 +98,7 @@ export const stalled = (host: string, reason: string, attempts: number): Transfe
 
 export const network = (host: string, detail: string, attempts: number): TransferError => ({
   code: 'NETWORK',
-  message: `The connection to ${host} failed (${detail}) after ${attempts} attempts. Check your network connection, then resume.`,
+  message: `The connection to ${host} failed (${withoutQueries(detail)}) after ${attempts} attempts. Check your network connection, then resume.`,
 });
 
 export const aborted = (): TransferError => ({

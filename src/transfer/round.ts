@@ -10,6 +10,10 @@ import { backoffDelayMs } from './retry.js';
 import type { Segment } from './segments.js';
 import type { UrlSource } from './url-source.js';
 
+// Write buffers queued across all connections (of writeBytes each, 4 MiB by default): enough for a lone
+// connection to keep receiving through a slow write or an fdatasync, few enough to keep memory small.
+const WRITE_BUFFERS = 8;
+
 /** How one layout of segments ended. */
 export type RoundEnd =
   | { kind: 'complete' }
@@ -26,7 +30,7 @@ export interface RoundEnv {
   /** The caller's pause/cancel signal. */
   signal: AbortSignal;
   onDurable: (chunk: DurableChunk) => void;
-  attempt: Omit<AttemptEnv, 'stopSignal' | 'acceptsWholeBody' | 'write'>;
+  attempt: Omit<AttemptEnv, 'stopSignal' | 'acceptsWholeBody' | 'write' | 'writesInFlight'>;
 }
 
 export interface Round {
@@ -68,6 +72,7 @@ export function startRound(env: RoundEnv, segments: readonly Segment[], concurre
   const attemptEnv: AttemptEnv = {
     ...env.attempt,
     stopSignal: stop.signal,
+    writesInFlight: Math.max(1, Math.floor(WRITE_BUFFERS / concurrency)),
     acceptsWholeBody: (range) => lone && range.start === 0 && range.end === options.totalBytes,
     write: async (segment, buffer, position) => {
       const written = await env.part.write(buffer, position);

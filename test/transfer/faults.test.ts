@@ -116,11 +116,12 @@ describe('transferFile against storage faults', () => {
   });
 
   it('drops a stalled connection and reconnects', async () => {
-    sim.addFault({ kind: 'stall', afterBytes: 2 * MiB, ms: 4000, ...scope });
+    sim.addFault({ kind: 'stall', afterBytes: 2 * MiB, ms: 10_000, ...scope });
     const started = Date.now();
     const { result, ranges, segments } = await download({ stallMs: 300 });
     expect(result._unsafeUnwrap().sha256).toBe(bigSha);
-    expect(Date.now() - started).toBeLessThan(3500);
+    // Waiting the stall out would take 10 s.
+    expect(Date.now() - started).toBeLessThan(8000);
     expect(ranges()).toHaveLength(segments.length + 1);
   });
 
@@ -139,7 +140,7 @@ describe('transferFile against storage faults', () => {
     const { result, ranges, segments } = await download({ stallMs: 400, minBytesPerSecond: 1024 * 1024 });
     expect(result._unsafeUnwrap().sha256).toBe(bigSha);
     // At the throttled rate one segment alone would take ~48 s.
-    expect(Date.now() - started).toBeLessThan(5000);
+    expect(Date.now() - started).toBeLessThan(15_000);
     expect(ranges()).toHaveLength(segments.length + 1);
   });
 

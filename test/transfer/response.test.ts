@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { judgeResponse, compareValidator, ifRangeValue } from '../../src/transfer/response.js';
+import { network, withoutQueries } from '../../src/transfer/errors.js';
 
 const asked = { start: 100, end: 200, totalBytes: 1000 };
 const host = 'storage.example';
@@ -67,5 +68,13 @@ describe('validators', () => {
     expect(ifRangeValue({ etag: 'W/"a"', lastModified: 'x' })).toBe('x');
     expect(ifRangeValue({ etag: 'W/"a"' })).toBeUndefined();
     expect(ifRangeValue(undefined)).toBeUndefined();
+  });
+});
+
+describe('error messages', () => {
+  it('never carry a query string, even when a library quotes the URL', () => {
+    const error = network('r2.example', 'UND_ERR: request to https://r2.example/k?X-Amz-Signature=abc failed', 2);
+    expect(error.message).not.toMatch(/X-Amz|abc/);
+    expect(withoutQueries("'https://h/p?a=b' and http://h/q?token=t done")).toBe("'https://h/p' and http://h/q done");
   });
 });

@@ -2,9 +2,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { projectRoot } from '../../lib/project-root.js';
+import type * as DaemonMain from '../../daemon/main.js';
 import { checkDataDirWritable } from '../../config/index.js';
 import { CliExit, fail } from '../exit.js';
 import type { CliContext } from '../context.js';
+
+type DaemonModule = typeof DaemonMain;
 
 export function registerDaemon(program: Command, ctx: CliContext): void {
   program
@@ -17,7 +20,7 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
       // daemon's storage and HTTP code.
       const entry = pathToFileURL(join(projectRoot(import.meta.url), 'dist', 'src', 'daemon', 'main.js')).href;
       const load = (globalThis as { __comfyuiDlImport?: (specifier: string) => Promise<unknown> }).__comfyuiDlImport ?? ((s: string) => import(s));
-      const { runDaemonUntilSignal } = (await load(entry)) as typeof import('../../daemon/main.js');
+      const { runDaemonUntilSignal } = (await load(entry)) as DaemonModule;
       const code = await runDaemonUntilSignal(config);
       // The daemon already logged why; the exit code is all that is left to say.
       if (code !== 0) throw new CliExit(code, '');
