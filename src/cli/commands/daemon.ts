@@ -2,12 +2,14 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { projectRoot } from '../../lib/project-root.js';
-import type * as DaemonMain from '../../daemon/main.js';
-import { checkDataDirWritable } from '../../config/index.js';
+import { checkDataDirWritable, type Config } from '../../config/index.js';
 import { CliExit, fail } from '../exit.js';
 import type { CliContext } from '../context.js';
 
-type DaemonModule = typeof DaemonMain;
+/** What the compiled daemon entry exports: the one place the CLI touches the daemon without the socket. */
+interface DaemonModule {
+  runDaemonUntilSignal(config: Config): Promise<number>;
+}
 
 export function registerDaemon(program: Command, ctx: CliContext): void {
   program
