@@ -26,6 +26,16 @@ export function buildMethods(ctx: MethodContext): MethodHandlers {
   return {
     ...downloadMethods({ store, views, client: ctx.client, civitaiUrl: ctx.settings.civitaiUrl, actor: 'cli' }),
     list: async () => ok({ models: libraryState(views).entries }),
+    'civitai.search': async (p) =>
+      ctx.client.searchModels(p).match(
+        (r) => ok({ items: r.items as Record<string, unknown>[], nextCursor: r.nextCursor ?? null }),
+        (e) => err({ code: 'FAILED' as const, message: e.message }),
+      ),
+    'civitai.model': async (p) =>
+      ctx.client.getModel(p.id).match(
+        (model) => ok({ model: model as Record<string, unknown> }),
+        (e) => err({ code: e.code === 'NOT_FOUND' ? ('NOT_FOUND' as const) : ('FAILED' as const), message: e.message }),
+      ),
     'settings.set': async (p) => {
       const appended = store.append([{
         streamId: 'settings',

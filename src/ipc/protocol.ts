@@ -335,6 +335,21 @@ export const METHODS = methodTable(
     z.object({ modelId: z.int(), versionId: z.int().nullable() }),
   ),
   defineMethod('verify', z.strictObject({ paths: z.array(z.string().min(1).max(4096)).max(10_000).optional() }), z.object({ results: z.array(VerifyResultSchema) })),
+  /** The CivitAI browser: a page of search results, passed through from the API (objects kept as CivitAI sends them). */
+  defineMethod(
+    'civitai.search',
+    z.strictObject({
+      query: z.string().max(200).optional(),
+      types: z.array(z.string().max(40)).max(20).optional(),
+      baseModels: z.array(z.string().max(60)).max(20).optional(),
+      sort: z.string().max(40).optional(),
+      nsfw: z.boolean().optional(),
+      limit: z.int().min(1).max(100).optional(),
+      cursor: z.string().max(500).optional(),
+    }),
+    z.object({ items: z.array(z.record(z.string(), z.unknown())), nextCursor: z.string().nullable() }),
+  ),
+  defineMethod('civitai.model', z.strictObject({ id: positiveId }), z.object({ model: z.record(z.string(), z.unknown()) })),
   defineMethod(
     'settings.set',
     z.strictObject({ key: z.enum(['concurrency', 'connections']), value: z.int().min(1).max(16) }),

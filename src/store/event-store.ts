@@ -6,6 +6,7 @@ import type { DomainStoredEvent } from '../events/index.js';
 import type { EventRegistry } from '../events/registry.js';
 import { createMemoryView } from '../projections/memory-view.js';
 import type { Projection, ViewWriter } from '../projections/projection.js';
+import type { EventRowTable } from './schema.js';
 import { createSqliteView, writeTable } from './sqlite-view.js';
 
 /** `'any'` skips the concurrency check; a number is the stream position the caller last saw (0 = new stream). */
@@ -43,17 +44,7 @@ export interface EventStore {
   catchUpProjections(): Promise<void>;
 }
 
-interface EventRow {
-  global_position: number;
-  event_id: string;
-  stream_id: string;
-  stream_position: number;
-  type: string;
-  schema_version: number;
-  data: string;
-  metadata: string;
-  recorded_at: string;
-}
+type EventRow = EventRowTable;
 
 export function createEventStore(
   db: Database.Database,

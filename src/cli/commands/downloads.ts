@@ -1,4 +1,5 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { civitaiId } from '../args.js';
 import type { IpcClient } from '../../ipc/client.js';
 import type { JobJson } from '../../ipc/protocol.js';
 import { withClient } from '../client.js';
@@ -7,10 +8,6 @@ import { formatBytes, printJson, table } from '../format.js';
 import { createProgressView } from '../progress.js';
 import type { CliContext } from '../context.js';
 
-const id = (label: string) => (value: string): number => {
-  if (!/^\d{1,10}$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`${label} must be a positive whole number, got '${value}'`);
-  return Number(value);
-};
 
 const percent = (j: JobJson) => (j.bytesTotal ? `${Math.floor((j.bytesDone / j.bytesTotal) * 100)}%` : '-');
 const jobName = (j: JobJson) => (j.modelName ? `${j.modelName} / ${j.versionName} (${j.fileName})` : j.fileName ?? '?');
@@ -58,9 +55,9 @@ export function registerDownloads(program: Command, ctx: CliContext): void {
     .command('add')
     .description('download a CivitAI model: a model page URL, a download URL, an AIR, or --model/--version ids')
     .argument('[ref]', 'https://civitai.com/models/<id>[?modelVersionId=<vid>], /api/download/models/<vid>, or urn:air:…')
-    .option('--model <id>', 'a CivitAI model id (its newest published version)', id('--model'))
-    .option('--version <id>', 'a CivitAI model-version id', id('--version'))
-    .option('--file <id>', 'a file id of that version (default: its primary file)', id('--file'))
+    .option('--model <id>', 'a CivitAI model id (its newest published version)', civitaiId('--model'))
+    .option('--version <id>', 'a CivitAI model-version id', civitaiId('--version'))
+    .option('--file <id>', 'a file id of that version (default: its primary file)', civitaiId('--file'))
     .option('--wait', 'block until the file is verified and placed (exit 0) or the job fails (exit 1)')
     .option('--json', 'print the job as JSON')
     .action(async (ref: string | undefined, opts: { model?: number; version?: number; file?: number; wait?: boolean; json?: boolean }) => {

@@ -1,15 +1,11 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { wholeNumber } from '../args.js';
 import type { EventJson } from '../../ipc/protocol.js';
 import { withClient } from '../client.js';
 import { fail } from '../exit.js';
 import { printJson, table } from '../format.js';
 import type { CliContext } from '../context.js';
 
-export const nonNegativeInt = (label: string) => (value: string): number => {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`${label} must be a whole number, got '${value}'`);
-  return n;
-};
 
 /** One line per event: enough to follow a job without reading JSON. */
 export function summarize(e: EventJson): string {
@@ -30,11 +26,11 @@ export function registerHistory(program: Command, ctx: CliContext): void {
   program
     .command('history')
     .description('print the event log, oldest first')
-    .option('--since <pos>', 'only events after this position', nonNegativeInt('--since'))
+    .option('--since <pos>', 'only events after this position', wholeNumber('--since'))
     .option('--stream <id>', 'only this stream (e.g. download-<job>)')
     .option('--type <type>', 'only this event type (e.g. download.failed)')
     .option('--category <name>', 'only this category (e.g. download, settings)')
-    .option('--limit <n>', 'at most this many events (default 1000)', nonNegativeInt('--limit'))
+    .option('--limit <n>', 'at most this many events (default 1000)', wholeNumber('--limit'))
     .option('--json', 'print JSON: an array of events')
     .action(async (opts: { since?: number; stream?: string; type?: string; category?: string; limit?: number; json?: boolean }) => {
       const { events } = await withClient(await ctx.socket(), async (c) =>

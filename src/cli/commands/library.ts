@@ -1,16 +1,13 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { civitaiId } from '../args.js';
 import { withClient } from '../client.js';
 import { CliExit, EXIT, fail } from '../exit.js';
 import { printJson, table } from '../format.js';
 import type { CliContext } from '../context.js';
 import { describeJob } from './downloads.js';
 
-const positive = (label: string) => (value: string): number => {
-  if (!/^\d{1,10}$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`${label} must be a positive whole number, got '${value}'`);
-  return Number(value);
-};
 
 export function registerLibrary(program: Command, ctx: CliContext): void {
   program
@@ -47,8 +44,8 @@ export function registerLibrary(program: Command, ctx: CliContext): void {
   updates
     .command('ignore')
     .description('stop reporting updates of a model, or one new version')
-    .option('--model <id>', 'ignore every update of this model', positive('--model'))
-    .option('--version <id>', 'ignore this one version', positive('--version'))
+    .option('--model <id>', 'ignore every update of this model', civitaiId('--model'))
+    .option('--version <id>', 'ignore this one version', civitaiId('--version'))
     .action(async (opts: { model?: number; version?: number }) => {
       if ((opts.model === undefined) === (opts.version === undefined)) throw new CliExit(EXIT.USAGE, 'give either --model ID or --version ID');
       const r = await withClient(await ctx.socket(), async (c) => (await c.request('updates.ignore', { model: opts.model, version: opts.version })).match((x) => x, fail));
@@ -57,7 +54,7 @@ export function registerLibrary(program: Command, ctx: CliContext): void {
   updates
     .command('get')
     .description('download the newer version of a model next to the one you have')
-    .argument('<model>', 'the model id, as `comfyui-dl updates` shows it', positive('model'))
+    .argument('<model>', 'the model id, as `comfyui-dl updates` shows it', civitaiId('model'))
     .option('--json', 'print the job as JSON')
     .action(async (model: number, opts: { json?: boolean }) => {
       await withClient(await ctx.socket(), async (c) => {

@@ -2,13 +2,14 @@ import type { Command } from 'commander';
 import { connectIpc } from '../../ipc/client.js';
 import { fail } from '../exit.js';
 import type { CliContext } from '../context.js';
-import { nonNegativeInt, summarize } from './history.js';
+import { wholeNumber } from '../args.js';
+import { summarize } from './history.js';
 
 export function registerWatch(program: Command, ctx: CliContext): void {
   program
     .command('watch')
     .description('follow the event log live (Ctrl-C to stop)')
-    .option('--from <pos>', 'start at this position (default: only new events)', nonNegativeInt('--from'))
+    .option('--from <pos>', 'start at this position (default: only new events)', wholeNumber('--from'))
     .option('--stream <id>', 'only this stream')
     .option('--category <name>', 'only this category')
     .option('--json', 'one JSON event per line')
