@@ -12,6 +12,7 @@ import { toEventJson } from './event-json.js';
 import type { Log } from './log.js';
 import { Subject } from 'rxjs';
 import { createCivitaiClient } from '../civitai/client.js';
+import { createHashPool } from '../hashing/index.js';
 import { runJob, type JobRunnerDeps } from '../handlers/download/job-runner.js';
 import { startScheduler } from '../handlers/download/scheduler.js';
 import { writeSidecarWithPreview } from '../handlers/download/sidecar.js';
@@ -52,6 +53,7 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
   const startedAt = Date.now();
   const views = viewQueries(db);
   const client = createCivitaiClient({ baseUrl: settings.civitaiUrl, apiKey: settings.apiKey() });
+  const hashPool = createHashPool({ size: 2 });
   const progress$ = new Subject<{ jobId: string; bytesDone: number; bytesTotal: number }>();
   const staging = join(settings.modelsDir, '.comfyui-dl', 'staging');
   mkdirSync(staging, { recursive: true });
@@ -89,7 +91,7 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
     socketPath: settings.socket,
     version: VERSION,
     log,
-    methods: buildMethods({ store, db, views, client, settings, startedAt, dbPath }),
+    methods: buildMethods({ store, db, views, client, hashPool, settings, startedAt, dbPath }),
     subscribe,
   });
   if (server.isErr()) {
@@ -109,6 +111,7 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
     await server.value.close();
     // Transfers stop at their last durable chunk; the next start resumes them from the log.
     await scheduler.stop();
+    await hashPool.close();
     // Appends are synchronous, so none is half-done here; closing checkpoints the WAL into the database file.
     db.close();
     lock.value.release();

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { err, ok } from 'neverthrow';
 import type { CivitaiClient } from '../civitai/client.js';
+import type { HashPool } from '../hashing/index.js';
 import { downloadMethods } from './download-methods.js';
+import { verifyMethod } from './library-methods.js';
 import { libraryState, type ViewQueries } from './views.js';
 import type { MethodHandlers } from '../ipc/server.js';
 import type { OpenedDatabase } from '../store/database.js';
@@ -15,6 +17,7 @@ export interface MethodContext {
   readonly store: EventStore;
   readonly views: ViewQueries;
   readonly client: CivitaiClient;
+  readonly hashPool: HashPool;
   readonly db: OpenedDatabase;
   readonly settings: DaemonSettings;
   readonly startedAt: number;
@@ -25,6 +28,7 @@ export function buildMethods(ctx: MethodContext): MethodHandlers {
   const { store, db, views } = ctx;
   return {
     ...downloadMethods({ store, views, client: ctx.client, civitaiUrl: ctx.settings.civitaiUrl, actor: 'cli' }),
+    ...verifyMethod({ store, views, hashPool: ctx.hashPool, modelsDir: ctx.settings.modelsDir }),
     list: async () => ok({ models: libraryState(views).entries }),
     'civitai.search': async (p) =>
       ctx.client.searchModels(p).match(
