@@ -15,8 +15,12 @@ import { createCivitaiClient } from '../civitai/client.js';
 import { createHashPool } from '../hashing/index.js';
 import { runJob, type JobRunnerDeps } from '../handlers/download/job-runner.js';
 import { startScheduler } from '../handlers/download/scheduler.js';
+import { startNotifications } from '../handlers/notify/notifications.js';
+import { createScanner } from '../handlers/scan/scanner.js';
+import { startUpdatePoller } from '../handlers/updates/poller.js';
+import { createNotifier } from '../notify/notifier.js';
 import { writeSidecarWithPreview } from '../handlers/download/sidecar.js';
-import { buildMethods, liveSetting } from './methods.js';
+import { buildMethods, liveSetting, type LibraryHandlers } from './methods.js';
 import { viewQueries } from './views.js';
 import { acquirePidLock } from './pid-lock.js';
 import type { DaemonSettings } from './settings.js';
@@ -87,11 +91,13 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
     };
   };
 
+  // Filled in once the handlers start, after the socket is up; the methods read it when called.
+  const library: LibraryHandlers = { scanner: undefined, poller: undefined };
   const server = await startIpcServer({
     socketPath: settings.socket,
     version: VERSION,
     log,
-    methods: buildMethods({ store, db, views, client, hashPool, settings, startedAt, dbPath }),
+    methods: buildMethods({ store, db, views, client, hashPool, settings, startedAt, dbPath, library }),
     subscribe,
   });
   if (server.isErr()) {
@@ -99,6 +105,24 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
     lock.value.release();
     return err(server.error);
   }
+  const scanner = createScanner({
+    store, db, client, log,
+    modelsDir: settings.modelsDir,
+    ownDirs: [join(settings.modelsDir, '.comfyui-dl'), join(settings.dataDir, 'quarantine')],
+    previewMaxNsfwLevel: settings.previewMaxNsfwLevel,
+  });
+  const poller = startUpdatePoller({
+    store, db, client, log,
+    intervalSeconds: settings.updateIntervalSeconds,
+    includeEarlyAccess: settings.earlyAccessUpdates,
+    sameBaseModelOnly: settings.sameBaseModelUpdates,
+  });
+  const notifier = createNotifier({ appName: 'comfyui-dl', secrets: settings.apiKey() ? [settings.apiKey()!] : [] });
+  const notifications = startNotifications({ store, db, notifier, log });
+  library.scanner = scanner;
+  library.poller = poller;
+  // The startup scan: files that appeared, moved or vanished while the daemon was down.
+  void scanner.scan().catch((e: Error) => log(`startup scan failed: ${e.message}`));
   const scheduler = startScheduler({
     store, db, log,
     concurrency: () => liveSetting(views, 'concurrency', settings.concurrency),
@@ -111,6 +135,9 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
     await server.value.close();
     // Transfers stop at their last durable chunk; the next start resumes them from the log.
     await scheduler.stop();
+    poller.stop();
+    notifications.stop();
+    notifier.close();
     await hashPool.close();
     // Appends are synchronous, so none is half-done here; closing checkpoints the WAL into the database file.
     db.close();

@@ -11,9 +11,10 @@ import { libraryState, type ViewQueries } from './views.js';
 export interface LibraryMethodDeps {
   readonly store: EventStore;
   readonly views: ViewQueries;
-  readonly scanner: Scanner;
-  readonly poller: UpdatePoller;
+  readonly handlers: { readonly scanner: Scanner | undefined; readonly poller: UpdatePoller | undefined };
 }
+
+const starting: IpcError = { code: 'FAILED', message: 'the daemon is still starting; try again in a moment' };
 
 export interface VerifyMethodDeps {
   readonly store: EventStore;
@@ -38,8 +39,10 @@ export function libraryMethods(deps: LibraryMethodDeps) {
   };
   return {
     scan: async (p: ValidParamsOf<'scan'>): Promise<Result<ResultOf<'scan'>, IpcError>> => {
-      const wasRunning = deps.scanner.running;
-      const run = deps.scanner.scan();
+      const scanner = deps.handlers.scanner;
+      if (!scanner) return err(starting);
+      const wasRunning = scanner.running;
+      const run = scanner.scan();
       if (!p.wait) {
         run.catch(() => undefined);
         return ok({ started: !wasRunning, summary: null });
@@ -52,8 +55,9 @@ export function libraryMethods(deps: LibraryMethodDeps) {
     },
     updates: async (p: ValidParamsOf<'updates'>): Promise<Result<ResultOf<'updates'>, IpcError>> => {
       if (p.check) {
+        if (!deps.handlers.poller) return err(starting);
         try {
-          await deps.poller.checkNow();
+          await deps.handlers.poller.checkNow();
         } catch (e) {
           return err(failed(e));
         }

@@ -3,7 +3,9 @@ import { err, ok } from 'neverthrow';
 import type { CivitaiClient } from '../civitai/client.js';
 import type { HashPool } from '../hashing/index.js';
 import { downloadMethods } from './download-methods.js';
-import { verifyMethod } from './library-methods.js';
+import type { Scanner } from '../handlers/scan/scanner.js';
+import type { UpdatePoller } from '../handlers/updates/poller.js';
+import { libraryMethods, verifyMethod } from './library-methods.js';
 import { libraryState, type ViewQueries } from './views.js';
 import type { MethodHandlers } from '../ipc/server.js';
 import type { OpenedDatabase } from '../store/database.js';
@@ -18,10 +20,17 @@ export interface MethodContext {
   readonly views: ViewQueries;
   readonly client: CivitaiClient;
   readonly hashPool: HashPool;
+  readonly library: LibraryHandlers;
   readonly db: OpenedDatabase;
   readonly settings: DaemonSettings;
   readonly startedAt: number;
   readonly dbPath: string;
+}
+
+/** The scan and update handlers start after the socket; until then their methods say so. */
+export interface LibraryHandlers {
+  scanner: Scanner | undefined;
+  poller: UpdatePoller | undefined;
 }
 
 export function buildMethods(ctx: MethodContext): MethodHandlers {
@@ -29,6 +38,7 @@ export function buildMethods(ctx: MethodContext): MethodHandlers {
   return {
     ...downloadMethods({ store, views, client: ctx.client, civitaiUrl: ctx.settings.civitaiUrl, actor: 'cli' }),
     ...verifyMethod({ store, views, hashPool: ctx.hashPool, modelsDir: ctx.settings.modelsDir }),
+    ...libraryMethods({ store, views, handlers: ctx.library }),
     list: async () => ok({ models: libraryState(views).entries }),
     'civitai.search': async (p) =>
       ctx.client.searchModels(p).match(
@@ -62,6 +72,7 @@ export function buildMethods(ctx: MethodContext): MethodHandlers {
         concurrency: liveSetting(views, 'concurrency', ctx.settings.concurrency),
         connections: liveSetting(views, 'connections', ctx.settings.connections),
         queue: Object.fromEntries(counts.map((c) => [c.state, c.n])),
+        scan: ctx.library.scanner?.progress() ?? null,
       });
     },
     history: async (p) => {

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AvailableUpdateJson, CatalogEntryJson } from '../../src/ipc/protocol.js';
@@ -23,6 +23,12 @@ function seedModelsFolder(sim: Simulator, models: string): void {
   // A VAE with a Civitai Helper sidecar naming its version.
   writeFileSync(join(models, 'loras', 'vae-copy.safetensors'), sim.fileBytes(DEFAULT_IDS.vae.fileId));
   writeFileSync(join(models, 'loras', 'vae-copy.civitai.info'), JSON.stringify({ id: DEFAULT_IDS.vae.versionId, modelId: DEFAULT_IDS.vae.modelId }));
+  // Files a user has had for a while: a hash taken seconds after a write is not trusted by the cache (a write in the
+  // same timestamp tick would be invisible), so fresh files would rightly be hashed again.
+  const lastWeek = new Date(Date.now() - 7 * 86_400_000);
+  for (const f of ['loras/my-favourite.safetensors', 'checkpoints/old/ink.safetensors', 'loras/homemade.safetensors', 'loras/vae-copy.safetensors']) {
+    utimesSync(join(models, f), lastWeek, lastWeek);
+  }
 }
 
 describe('the models already on disk, and what comes out later', () => {
