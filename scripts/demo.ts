@@ -2,9 +2,9 @@
 // a temporary folder, downloads one model of several kinds through the CLI with live progress, then shows where
 // each file landed, its verified SHA-256, why it went there, and that replaying the log rebuilds the same views.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { connectIpc } from '../src/ipc/client.js';
 import { projectRoot } from '../src/lib/project-root.js';
 import { DEFAULT_IDS, startSimulator } from '../src/simulator/index.js';
@@ -35,6 +35,12 @@ const env: NodeJS.ProcessEnv = {
 // A little friction, as on a real network: each connection is throttled and the first transfer drops mid-way.
 sim.addFault({ kind: 'throttle', bytesPerSecond: 3_000_000, times: Infinity });
 sim.addFault({ kind: 'drop', afterBytes: 1_500_000, fileId: DEFAULT_IDS.sd15Checkpoint.fileId });
+
+// A file the user downloaded long ago by hand, under another name: the startup scan will recognise it by its hash.
+const oldFile = join(env.COMFYUI_MODELS_DIR!, 'loras', 'from-last-year.safetensors');
+mkdirSync(dirname(oldFile), { recursive: true });
+writeFileSync(oldFile, sim.fileBytes(DEFAULT_IDS.twoVersionLora.olderFileId));
+utimesSync(oldFile, new Date(Date.now() - 365 * 86_400_000), new Date(Date.now() - 365 * 86_400_000));
 
 step(`CivitAI simulator on ${sim.apiUrl}; daemon on ${dir}`);
 const daemon = spawn(process.execPath, [bin, 'daemon'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -79,6 +85,15 @@ try {
   step('Why the Flux "Checkpoint" went to diffusion_models/, and the dropped connection resumed');
   await run(['history', '--type', 'routing.decided'], env);
   await run(['history', '--type', 'download.transfer_completed'], env);
+  step('The file that was already there: found at start, identified by its SHA-256, given a sidecar');
+  await run(['scan', '--wait'], env);
+  await run(['list'], env);
+  step('CivitAI publishes a newer version of a model you have: one poll finds it (and a desktop notification is sent)');
+  sim.world.publishVersion(DEFAULT_IDS.sd15Checkpoint.modelId, {
+    id: 2999, name: 'v2.0', baseModel: 'SD 1.5',
+    files: [{ id: 3999, name: 'simRealistic_v20.safetensors', content: { format: 'safetensors', fixture: 'sd15-checkpoint' } }],
+  });
+  await run(['updates', '--check'], env);
   step('Replay rebuilds every view from the log, running no side effect');
   await run(['replay'], env);
   console.log(`\nModels, sidecars and previews are in ${join(dir, 'ComfyUI', 'models')}${keep ? '' : ' (removed at exit; pass --keep to keep them)'}`);
