@@ -1,0 +1,324 @@
+// The startup scan: what model files are on disk, which bytes they hold, and who they are on CivitAI. Each
+// finding is an event, so a restart knows every hash it already computed and every answer CivitAI gave.
+import { randomUUID } from 'node:crypto';
+import { isAbsolute, join, relative, sep } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
+import type { CivitaiClient } from '../../civitai/client.js';
+import type { Log } from '../../daemon/log.js';
+import type { NewEvent } from '../../events/envelope.js';
+import { createHashPool } from '../../hashing/index.js';
+import { decideHash, hashCacheEntry, hashCacheKey, indexHashCache, RACY_WINDOW_MS, type FileIdentity } from '../../scan/hash-cache.js';
+import { MODEL_FILE_EXTENSIONS, walkModelFiles, type WalkedFile, type WalkWarning } from '../../scan/walk.js';
+import type { OpenedDatabase } from '../../store/database.js';
+import type { AppendRequest, EventStore } from '../../store/event-store.js';
+import { all } from '../../store/query.js';
+import { modelPathOf } from '../download/route-file.js';
+import { catalogChanges, type SeenFile } from './catalog-changes.js';
+import { identifyHashes, type Identification } from './identify.js';
+import { writeIdentifiedSidecar } from './identified-sidecar.js';
+import { folderOf, scanScope } from './scan-scope.js';
+
+export interface ScannerDeps {
+  store: EventStore;
+  db: OpenedDatabase;
+  client: CivitaiClient;
+  log: Log;
+  /** The root; events carry paths relative to it. */
+  modelsDir: string;
+  /** More roots (extra_model_paths.yaml); paths stay absolute for those. */
+  extraRoots?: readonly string[];
+  /** Staging/quarantine folders the walk must skip. */
+  ownDirs: readonly string[];
+  /** Default 2. */
+  hashConcurrency?: number;
+  previewMaxNsfwLevel: number;
+  now?: () => number;
+}
+
+export interface ScanSummary {
+  /** Model files seen (and hashed, or answered by the hash cache). */
+  files: number;
+  hashed: number;
+  cached: number;
+  discovered: number;
+  moved: number;
+  missing: number;
+  /** Files identified on CivitAI by this scan. */
+  identified: number;
+  /** Files CivitAI does not know, as far as it was asked. */
+  unknown: number;
+  ms: number;
+}
+
+export interface ScanProgress {
+  phase: 'walking' | 'hashing' | 'identifying';
+  done: number;
+  total: number;
+}
+
+export interface Scanner {
+  /** Runs one scan (a second call while one runs returns the running one's promise). */
+  scan(): Promise<ScanSummary>;
+  readonly running: boolean;
+  /** Live progress for `status`: {phase: 'walking'|'hashing'|'identifying', done, total} or null. */
+  progress(): ScanProgress | null;
+  /** Hash operations done since creation (tests count rehashes with it). */
+  readonly hashOperations: number;
+}
+
+/** CivitAI's "unknown" is asked again after this long: metadata lags fresh uploads. */
+export const NEGATIVE_ANSWER_TTL_MS = 7 * 86_400_000;
+/** Hashes looked up per scan; the rest wait for the next scan, so a huge first scan cannot hog the API. */
+export const MAX_LOOKUPS_PER_SCAN = 1000;
+/** Files handed to the hash threads per batch, per thread: between batches the scan records and yields. */
+const HASH_BATCH_PER_THREAD = 4;
+
+interface WalkedModel {
+  readonly file: WalkedFile;
+  /** As events name it. */
+  readonly path: string;
+  readonly folder: string;
+  /** When its stat fields were read: an entry recorded within the racy window of the mtime is not trusted. */
+  readonly statAtMs: number;
+}
+
+const errnoOf = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | null)?.code;
+
+export function createScanner(deps: ScannerDeps): Scanner {
+  const { store, db, log, modelsDir } = deps;
+  const now = deps.now ?? Date.now;
+  const extraRoots = deps.extraRoots ?? [];
+  const roots = [modelsDir, ...extraRoots];
+  const concurrency = Math.max(1, deps.hashConcurrency ?? 2);
+  let current: Promise<ScanSummary> | undefined;
+  let progress: ScanProgress | null = null;
+  let hashOperations = 0;
+
+  const absolute = (path: string): string => (isAbsolute(path) ? path : join(modelsDir, path));
+
+  function record(scanId: string, requests: readonly { streamId: string; event: NewEvent }[]): void {
+    if (requests.length === 0) return;
+    const batch: AppendRequest[] = requests.map((r) => ({
+      streamId: r.streamId, events: [r.event], metadata: { actor: 'scan', correlationId: scanId },
+    }));
+    const appended = store.append(batch);
+    if (appended.isErr()) throw new Error(`the scan could not record what it found: ${appended.error.message}`);
+  }
+
+  async function walk(onWarning: (w: WalkWarning) => void): Promise<WalkedModel[]> {
+    const walked: WalkedModel[] = [];
+    const ownDirs = [...deps.ownDirs, ...roots.map((root) => join(root, '.comfyui-dl'))];
+    for await (const file of walkModelFiles(roots, { extensions: MODEL_FILE_EXTENSIONS, ownDirs, onWarning })) {
+      const inRoot = relative(file.root, file.path).split(sep).join('/');
+      walked.push({ file, path: modelPathOf(modelsDir, file.path), folder: folderOf(inRoot), statAtMs: now() });
+      progress = { phase: 'walking', done: walked.length, total: walked.length };
+    }
+    return walked;
+  }
+
+  /** Hashes what the cache cannot answer, off the main thread, recording each new hash as it comes. */
+  async function hashAll(scanId: string, walked: readonly WalkedModel[], unseen: string[]): Promise<{ seen: SeenFile[]; hashed: number; cached: number }> {
+    const cache = indexHashCache(
+      all(db.sqlite, db.kysely.selectFrom('view_hash_cache').selectAll()).map((r) => ({
+        dev: r.dev, ino: r.ino, size: r.size, mtimeMs: r.mtime_ms, sha256: r.sha256, checkedAtMs: r.checked_at_ms,
+      })),
+    );
+    const seen: SeenFile[] = [];
+    const uncached: WalkedModel[] = [];
+    for (const w of walked) {
+      const decision = decideHash(cache, w.file);
+      if (decision.kind === 'cached') seen.push({ path: w.path, folder: w.folder, sha256: decision.sha256, size: w.file.size });
+      else uncached.push(w);
+    }
+    const cached = seen.length;
+    const pending = await outOfRacyWindow(uncached);
+    progress = { phase: 'hashing', done: 0, total: pending.length };
+    const pool = createHashPool({ size: concurrency });
+    try {
+      const batchSize = concurrency * HASH_BATCH_PER_THREAD;
+      for (let at = 0; at < pending.length; at += batchSize) {
+        const batch = pending.slice(at, at + batchSize);
+        const results = await Promise.allSettled(batch.map((w) => {
+          hashOperations += 1;
+          return pool.hashFile(w.file.realPath);
+        }));
+        const events: { streamId: string; event: NewEvent }[] = [];
+        results.forEach((result, i) => {
+          const w = batch[i]!;
+          if (result.status === 'rejected') {
+            // Gone since the walk: simply not seen. Any other failure: not known to be gone.
+            if (errnoOf(result.reason) !== 'ENOENT') {
+              unseen.push(w.path);
+              log(`scan: cannot read ${w.file.path} (${errnoOf(result.reason) ?? String(result.reason)}); skipped`);
+            }
+            return;
+          }
+          const sha256 = result.value;
+          seen.push({ path: w.path, folder: w.folder, sha256, size: w.file.size });
+          events.push({ streamId: `file-${sha256}`, event: hashedEvent(w, sha256) });
+        });
+        record(scanId, events);
+        progress = { phase: 'hashing', done: Math.min(pending.length, at + batch.length), total: pending.length };
+        await yieldToEventLoop();
+      }
+    } finally {
+      await pool.close();
+    }
+    return { seen, hashed: seen.length - cached, cached };
+  }
+
+  /**
+   * Files written just before the walk would get entries the next scan cannot trust, and be hashed again after
+   * every restart. Waiting out the window once (at most its length) and reading their stat fields again makes
+   * their entries trustworthy: a later write can no longer share the mtime read now.
+   */
+  async function outOfRacyWindow(files: readonly WalkedModel[]): Promise<WalkedModel[]> {
+    const racy = (w: WalkedModel) => w.statAtMs - w.file.mtimeMs < RACY_WINDOW_MS;
+    const fresh = files.filter(racy);
+    if (fresh.length === 0) return [...files];
+    const waitMs = Math.max(...fresh.map((w) => w.file.mtimeMs + RACY_WINDOW_MS - now()));
+    await sleep(Math.min(RACY_WINDOW_MS, Math.max(0, waitMs)));
+    const restated = await Promise.all(fresh.map(async (w): Promise<WalkedModel> => {
+      try {
+        const { dev, ino, size, mtimeMs } = await stat(w.file.path);
+        return { ...w, file: { ...w.file, dev, ino, size, mtimeMs }, statAtMs: now() };
+      } catch {
+        // Gone meanwhile (or unreadable now): hashing it says which.
+        return w;
+      }
+    }));
+    return [...files.filter((w) => !racy(w)), ...restated];
+  }
+
+  function hashedEvent(w: WalkedModel, sha256: string): NewEvent {
+    const identity: FileIdentity = w.file;
+    const entry = hashCacheEntry(identity, sha256, w.statAtMs);
+    // A racy entry is hashed again next scan; its id must differ from the trusted one that scan will record.
+    const trusted = entry.checkedAtMs - entry.mtimeMs >= RACY_WINDOW_MS;
+    const key = hashCacheKey(identity);
+    return {
+      eventId: trusted ? `hash:${key}` : `hash:${key}@${entry.checkedAtMs}`,
+      type: 'file.hashed',
+      data: { path: w.path, ...entry },
+    };
+  }
+
+  /** Every answer CivitAI gave, by hash: one narrow read, however many files (no limit on bound parameters). */
+  function identities(): Map<string, { known: number; checked_at: string }> {
+    const rows = all(db.sqlite, db.kysely.selectFrom('view_identity').select(['sha256', 'known', 'checked_at']));
+    return new Map(rows.map((r) => [r.sha256, r]));
+  }
+
+  async function identify(scanId: string, pathsBySha: ReadonlyMap<string, readonly string[]>): Promise<readonly Identification[]> {
+    const known = identities();
+    const wanted = [...pathsBySha].filter(([sha]) => {
+      const row = known.get(sha);
+      return row === undefined || (row.known === 0 && now() - Date.parse(row.checked_at) > NEGATIVE_ANSWER_TTL_MS);
+    }).slice(0, MAX_LOOKUPS_PER_SCAN);
+    progress = { phase: 'identifying', done: 0, total: wanted.length };
+    const outcome = await identifyHashes(
+      { client: deps.client, log, onProgress: (done) => { progress = { phase: 'identifying', done, total: wanted.length }; } },
+      wanted.map(([sha256, paths]) => ({ sha256, paths: paths.map(absolute) })),
+    );
+    record(scanId, [
+      ...outcome.identified.map(({ sha256, version, source }) => ({
+        streamId: `file-${sha256}`,
+        event: {
+          eventId: `identified:${sha256}`,
+          type: 'file.identified',
+          data: {
+            sha256, modelId: version.modelId, versionId: version.id, modelName: version.model.name, versionName: version.name,
+            modelType: version.model.type, baseModel: version.baseModel || null, source, civitai: version,
+          },
+        },
+      })),
+      ...outcome.unknown.map((sha256) => ({
+        streamId: `file-${sha256}`,
+        event: { eventId: `${scanId}:unidentified:${sha256}`, type: 'file.unidentified', data: { sha256 } },
+      })),
+    ]);
+    return outcome.identified;
+  }
+
+  async function writeSidecars(identified: readonly Identification[], pathsBySha: ReadonlyMap<string, readonly string[]>): Promise<void> {
+    for (const { sha256, version } of identified) {
+      for (const path of pathsBySha.get(sha256) ?? []) {
+        try {
+          await writeIdentifiedSidecar({ maxNsfwLevel: deps.previewMaxNsfwLevel }, absolute(path), sha256, version);
+        } catch (e) {
+          log(`scan: no sidecar for ${path}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+      await yieldToEventLoop();
+    }
+  }
+
+  async function runScan(): Promise<ScanSummary> {
+    const startedAt = performance.now();
+    const scanId = randomUUID();
+    const streamId = `scan-${scanId}`;
+    record(scanId, [{ streamId, event: { eventId: `${scanId}:started`, type: 'scan.started', data: { roots } } }]);
+    // Taken before the walk: a file a download places meanwhile is not in it, so it can never be called missing.
+    const catalog = all(db.sqlite, db.kysely.selectFrom('view_catalog').select(['path', 'sha256', 'missing']));
+
+    const unscannedRoots = new Set<string>();
+    const unseen: string[] = [];
+    progress = { phase: 'walking', done: 0, total: 0 };
+    const walked = await walk((w) => {
+      if (roots.includes(w.path)) unscannedRoots.add(w.path);
+      else unseen.push(modelPathOf(modelsDir, w.path));
+      log(`scan: ${w.message}`);
+    });
+
+    const { seen, hashed, cached } = await hashAll(scanId, walked, unseen);
+    const inScope = scanScope({ modelsDir, extraRoots, unscannedRoots, unseen });
+    const changes = catalogChanges(catalog.map((r) => ({ ...r, missing: r.missing === 1 })), seen, inScope);
+    record(scanId, changes.map((c) => ({
+      streamId: `file-${c.data.sha256}`,
+      event: { eventId: `${scanId}:${c.type}:${'to' in c.data ? c.data.to : c.data.path}`, type: c.type, data: c.data },
+    })));
+
+    const pathsBySha = new Map<string, string[]>();
+    for (const f of seen) {
+      const paths = pathsBySha.get(f.sha256);
+      if (paths) paths.push(f.path);
+      else pathsBySha.set(f.sha256, [f.path]);
+    }
+    const identified = await identify(scanId, pathsBySha);
+    await writeSidecars(identified, pathsBySha);
+
+    const answers = identities();
+    const count = (type: string) => changes.filter((c) => c.type === type).length;
+    const summary: ScanSummary = {
+      files: seen.length,
+      hashed,
+      cached,
+      discovered: count('file.discovered'),
+      moved: count('file.moved'),
+      missing: count('file.missing'),
+      identified: identified.reduce((n, i) => n + (pathsBySha.get(i.sha256)?.length ?? 0), 0),
+      unknown: seen.filter((f) => answers.get(f.sha256)?.known === 0).length,
+      ms: Math.round(performance.now() - startedAt),
+    };
+    record(scanId, [{ streamId, event: { eventId: `${scanId}:completed`, type: 'scan.completed', data: summary } }]);
+    return summary;
+  }
+
+  return {
+    scan() {
+      current ??= runScan().finally(() => {
+        current = undefined;
+        progress = null;
+      });
+      return current;
+    },
+    get running() {
+      return current !== undefined;
+    },
+    progress: () => progress,
+    get hashOperations() {
+      return hashOperations;
+    },
+  };
+}

@@ -1,0 +1,122 @@
+// Asks CivitAI, now and then, about every model the library holds files of, and records what changed upstream:
+// newer versions (each discovered once) and files CivitAI replaced under an installed version.
+import { randomUUID } from 'node:crypto';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { CivitaiClient } from '../../civitai/client.js';
+import type { Log } from '../../daemon/log.js';
+import type { NewEvent, StoredEvent } from '../../events/envelope.js';
+import { ignoreKey } from '../../projections/updates.projection.js';
+import type { OpenedDatabase } from '../../store/database.js';
+import type { EventStore } from '../../store/event-store.js';
+import { all } from '../../store/query.js';
+import { installedFileFacts, readInstalledLibrary } from './installed-files.js';
+import { detectReplacements, discoverUpdate } from './update-decision.js';
+
+export interface UpdatePollerDeps {
+  store: EventStore;
+  db: OpenedDatabase;
+  client: CivitaiClient;
+  log: Log;
+  /** 0 = never on a timer (checkNow still works). */
+  intervalSeconds: number;
+  /** Default false. */
+  includeEarlyAccess?: boolean;
+  /** Default false. */
+  sameBaseModelOnly?: boolean;
+  /** Jitter. */
+  random?: () => number;
+}
+
+export interface UpdatePoller {
+  checkNow(): Promise<{ models: number; discovered: number }>;
+  stop(): void;
+}
+
+/** The first timed poll waits this long (or the interval, if shorter): the daemon's start belongs to the scan. */
+export const FIRST_POLL_DELAY_MS = 60_000;
+/** Ids per `/models?ids=` request, CivitAI's page limit. */
+const MODELS_PER_REQUEST = 100;
+const JITTER = 0.1;
+
+export function startUpdatePoller(deps: UpdatePollerDeps): UpdatePoller {
+  const { store, db, client, log } = deps;
+  const random = deps.random ?? Math.random;
+  const intervalMs = Math.max(0, deps.intervalSeconds) * 1000;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let running: Promise<{ models: number; discovered: number }> | undefined;
+
+  /** Appends one event per request, so an event id already in the log skips only itself; returns the new ones. */
+  function record(requests: readonly { streamId: string; event: NewEvent }[]): StoredEvent[] {
+    if (requests.length === 0) return [];
+    const head = store.head();
+    const appended = store.append(requests.map((r) => ({ streamId: r.streamId, events: [r.event], metadata: { actor: 'daemon' as const } })));
+    if (appended.isErr()) throw new Error(`the update check could not record its findings: ${appended.error.message}`);
+    return appended.value.filter((e) => e.position > head);
+  }
+
+  async function check(): Promise<{ models: number; discovered: number }> {
+    const library = readInstalledLibrary(db);
+    const modelIds = [...new Set(library.files.map((f) => f.modelId))];
+    const ignored = new Set(all(db.sqlite, db.kysely.selectFrom('view_update_ignores').select('key')).map((r) => r.key));
+    const rules = { includeEarlyAccess: deps.includeEarlyAccess ?? false, sameBaseModelOnly: deps.sameBaseModelOnly ?? false, now: Date.now() };
+    let discovered = 0;
+    let failed: string | null = null;
+    for (let at = 0; at < modelIds.length; at += MODELS_PER_REQUEST) {
+      const answer = await client.getModels({ ids: modelIds.slice(at, at + MODELS_PER_REQUEST) });
+      if (answer.isErr()) {
+        // The client already waited out what was transient; these models are asked again next time.
+        failed ??= answer.error.message;
+        continue;
+      }
+      const events: { streamId: string; event: NewEvent }[] = [];
+      for (const model of answer.value) {
+        const update = discoverUpdate(model, library.files, library, rules);
+        if (update && !ignored.has(ignoreKey(model.id, null)) && !ignored.has(ignoreKey(model.id, update.versionId))) {
+          events.push({ streamId: `model-${model.id}`, event: { eventId: `update:${update.versionId}`, type: 'model.version_discovered', data: update } });
+        }
+        for (const replaced of detectReplacements(model, library.files, (f) => installedFileFacts(store, f))) {
+          events.push({
+            streamId: `model-${model.id}`,
+            event: { eventId: `replaced:${replaced.versionId}:${replaced.remoteSha256}`, type: 'model.file_replaced', data: replaced },
+          });
+        }
+      }
+      discovered += record(events).filter((e) => e.type === 'model.version_discovered').length;
+      await yieldToEventLoop();
+    }
+    if (failed !== null) log(`update check: ${failed}`);
+    record([{ streamId: 'updates', event: { eventId: randomUUID(), type: 'updates.checked', data: { models: modelIds.length, discovered, failed } } }]);
+    return { models: modelIds.length, discovered };
+  }
+
+  function checkNow(): Promise<{ models: number; discovered: number }> {
+    running ??= check().finally(() => {
+      running = undefined;
+    });
+    return running;
+  }
+
+  const jittered = (ms: number): number => ms * (1 - JITTER + 2 * JITTER * random());
+
+  function schedule(delayMs: number): void {
+    if (stopped || intervalMs === 0) return;
+    timer = setTimeout(() => {
+      checkNow()
+        .catch((e: unknown) => log(`update check failed: ${e instanceof Error ? e.message : String(e)}`))
+        .finally(() => schedule(jittered(intervalMs)));
+    }, delayMs);
+    // Polling alone never keeps the daemon alive.
+    timer.unref();
+  }
+
+  schedule(jittered(Math.min(FIRST_POLL_DELAY_MS, intervalMs)));
+
+  return {
+    checkNow,
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}

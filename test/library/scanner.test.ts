@@ -1,0 +1,190 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createScanner, type Scanner, type ScannerDeps } from '../../src/handlers/scan/scanner.js';
+import { DEFAULT_IDS } from '../../src/simulator/index.js';
+import { all } from '../../src/store/query.js';
+import { homemadeLora, openLibraryFixture, type LibraryFixture } from './library-fixture.js';
+
+const ids = DEFAULT_IDS;
+
+describe('the startup scan on a folder the user filled before comfyui-dl', () => {
+  let f: LibraryFixture;
+  const scanner = (): Scanner => createScanner(deps(f));
+  const catalog = () => all(f.t.db.sqlite, f.t.db.kysely.selectFrom('view_catalog').selectAll().orderBy('path'));
+  const identity = (sha256: string) =>
+    all(f.t.db.sqlite, f.t.db.kysely.selectFrom('view_identity').selectAll().where('sha256', '=', sha256))[0];
+  const shaAt = (path: string) => catalog().find((r) => r.path === path)?.sha256 ?? '';
+
+  beforeAll(async () => {
+    f = await openLibraryFixture();
+    // Renamed and in the wrong folders; one CivitAI never saw; one only a Civitai Helper sidecar names.
+    f.put('loras/my-embedding.safetensors', f.sim.fileBytes(ids.embedding.fileId));
+    f.put('checkpoints/old/ink.safetensors', f.sim.fileBytes(ids.twoVersionLora.olderFileId));
+    f.put('loras/homemade.safetensors', homemadeLora());
+    f.put('vae/vae-copy.safetensors', f.sim.fileBytes(ids.vae.fileId));
+    f.put('vae/vae-copy.civitai.info', JSON.stringify({ id: ids.vae.versionId, modelId: ids.vae.modelId }));
+    // Our own working folder is never scanned.
+    f.put('.comfyui-dl/staging/job.safetensors', f.sim.fileBytes(ids.embedding.fileId));
+  });
+  afterAll(() => f.close());
+
+  it('identifies every file CivitAI knows after one scan and writes their sidecars and previews', async () => {
+    const summary = await scanner().scan();
+    expect(summary).toMatchObject({ files: 4, hashed: 4, cached: 0, discovered: 4, moved: 0, missing: 0, identified: 3, unknown: 1 });
+    expect(catalog().map((r) => r.path)).toEqual([
+      'checkpoints/old/ink.safetensors', 'loras/homemade.safetensors', 'loras/my-embedding.safetensors', 'vae/vae-copy.safetensors',
+    ]);
+    expect(identity(shaAt('loras/my-embedding.safetensors'))).toMatchObject({ known: 1, model_id: ids.embedding.modelId, source: 'civitai' });
+    expect(identity(shaAt('checkpoints/old/ink.safetensors'))).toMatchObject({ version_id: ids.twoVersionLora.olderVersionId });
+    expect(identity(shaAt('vae/vae-copy.safetensors'))).toMatchObject({ version_id: ids.vae.versionId, source: 'sidecar' });
+    expect(identity(shaAt('loras/homemade.safetensors'))).toMatchObject({ known: 0 });
+
+    const sidecar = JSON.parse(readFileSync(join(f.modelsDir, 'loras/my-embedding.metadata.json'), 'utf8')) as Record<string, unknown>;
+    expect(sidecar).toMatchObject({ sha256: shaAt('loras/my-embedding.safetensors'), civitai: { id: ids.embedding.versionId } });
+    expect(readdirSync(join(f.modelsDir, 'vae')).sort()).toEqual([
+      'vae-copy.civitai.info', 'vae-copy.metadata.json', 'vae-copy.preview.png', 'vae-copy.safetensors',
+    ]);
+    expect(existsSync(join(f.modelsDir, 'loras/homemade.metadata.json'))).toBe(false);
+    expect(f.events('file.hashed').map((e) => e.eventId)).toEqual(expect.arrayContaining([expect.stringMatching(/^hash:\d+:\d+:\d+:[\d.]+$/)]));
+  });
+
+  it('rehashes nothing after a restart and asks CivitAI nothing new', async () => {
+    const restarted = scanner();
+    const asked = f.sim.requests.length;
+    const summary = await restarted.scan();
+    expect(restarted.hashOperations).toBe(0);
+    expect(summary).toMatchObject({ files: 4, hashed: 0, cached: 4, discovered: 0, identified: 0, unknown: 1 });
+    expect(f.events('file.hashed')).toHaveLength(4);
+    expect(f.sim.requests.slice(asked)).toEqual([]);
+  });
+
+  it('records a file moved between scans as a move, without hashing it again', async () => {
+    const sha = shaAt('checkpoints/old/ink.safetensors');
+    renameSync(join(f.modelsDir, 'checkpoints/old/ink.safetensors'), join(f.modelsDir, 'loras/ink.safetensors'));
+    const s = scanner();
+    const summary = await s.scan();
+    expect(summary).toMatchObject({ moved: 1, discovered: 0, missing: 0 });
+    expect(s.hashOperations).toBe(0);
+    expect(f.events('file.moved').map((e) => e.data)).toEqual([{ from: 'checkpoints/old/ink.safetensors', to: 'loras/ink.safetensors', sha256: sha }]);
+    expect(catalog().find((r) => r.path === 'loras/ink.safetensors')).toMatchObject({ sha256: sha, missing: 0 });
+  });
+
+  it('marks a deleted file missing, keeps its row, and sees it return', async () => {
+    const sha = shaAt('loras/my-embedding.safetensors');
+    unlinkSync(join(f.modelsDir, 'loras/my-embedding.safetensors'));
+    expect(await scanner().scan()).toMatchObject({ files: 3, missing: 1 });
+    expect(catalog().find((r) => r.path === 'loras/my-embedding.safetensors')).toMatchObject({ sha256: sha, missing: 1 });
+    expect(identity(sha)).toMatchObject({ known: 1, model_id: ids.embedding.modelId });
+
+    expect(await scanner().scan()).toMatchObject({ missing: 0 });
+    expect(f.events('file.missing')).toHaveLength(1);
+
+    f.put('loras/my-embedding.safetensors', f.sim.fileBytes(ids.embedding.fileId));
+    await scanner().scan();
+    expect(f.events('file.returned').map((e) => e.data)).toEqual([{ path: 'loras/my-embedding.safetensors', sha256: sha }]);
+    expect(catalog().find((r) => r.path === 'loras/my-embedding.safetensors')).toMatchObject({ missing: 0 });
+  });
+
+  it('does not call files missing when their whole root is absent', async () => {
+    const elsewhere = createScanner({ ...deps(f), modelsDir: join(f.modelsDir, 'unmounted') });
+    const missingBefore = f.events('file.missing').length;
+    expect(await elsewhere.scan()).toMatchObject({ files: 0, missing: 0 });
+    expect(f.events('file.missing')).toHaveLength(missingBefore);
+    expect(f.logs.some((l) => /does not exist/.test(l))).toBe(true);
+  });
+
+  it('scans extra roots under absolute paths, and leaves them alone while they are absent', async () => {
+    const extra = mkdtempSync(join(tmpdir(), 'comfyui-dl-extra-'));
+    try {
+      mkdirSync(join(extra, 'loras'));
+      writeFileSync(join(extra, 'loras', 'far.safetensors'), homemadeLora(5));
+      const anHourAgo = new Date(Date.now() - 3_600_000);
+      utimesSync(join(extra, 'loras', 'far.safetensors'), anHourAgo, anHourAgo);
+      expect(await createScanner({ ...deps(f), extraRoots: [extra] }).scan()).toMatchObject({ discovered: 1, missing: 0 });
+      expect(catalog().find((r) => r.path === join(extra, 'loras', 'far.safetensors'))).toMatchObject({ folder: 'loras', origin: 'scan' });
+      const unplugged = `${extra}-unplugged`;
+      renameSync(extra, unplugged);
+      expect(await createScanner({ ...deps(f), extraRoots: [extra] }).scan()).toMatchObject({ missing: 0 });
+      renameSync(unplugged, extra);
+    } finally {
+      rmSync(extra, { recursive: true, force: true });
+    }
+  });
+
+  it('runs one scan at a time: a second call while one runs shares its result', async () => {
+    const s = scanner();
+    const first = s.scan();
+    expect(s.running).toBe(true);
+    expect(s.scan()).toBe(first);
+    await first;
+    expect(s.running).toBe(false);
+    expect(s.progress()).toBeNull();
+  });
+});
+
+describe('files written just before the scan', () => {
+  let f: LibraryFixture;
+  beforeAll(async () => {
+    f = await openLibraryFixture();
+  });
+  afterAll(() => f.close());
+
+  it('are recorded so that a restart trusts their hashes', async () => {
+    const path = f.put('loras/fresh.safetensors', homemadeLora(3));
+    const now = new Date();
+    utimesSync(path, now, now);
+    const first = createScanner(deps(f));
+    expect(await first.scan()).toMatchObject({ files: 1, hashed: 1 });
+    const restarted = createScanner(deps(f));
+    expect(await restarted.scan()).toMatchObject({ files: 1, hashed: 0, cached: 1 });
+    expect(restarted.hashOperations).toBe(0);
+  });
+});
+
+describe('identification when the bulk hash endpoint fails', () => {
+  let f: LibraryFixture;
+  beforeAll(async () => {
+    f = await openLibraryFixture();
+  });
+  afterAll(() => f.close());
+
+  it('falls back to one lookup per hash', async () => {
+    f.put('embeddings/a.safetensors', f.sim.fileBytes(ids.embedding.fileId));
+    f.put('loras/unknown.safetensors', homemadeLora(9));
+    f.sim.addFault({ kind: 'status', status: 500, target: 'api' });
+    const summary = await createScanner(deps(f)).scan();
+    expect(summary).toMatchObject({ files: 2, identified: 1, unknown: 1 });
+    const calls = f.sim.requests.map((r) => `${r.method} ${r.url.replace(/[0-9A-F]{64}/, 'SHA')}`);
+    expect(calls).toEqual(['POST /api/v1/model-versions/by-hash', 'GET /api/v1/model-versions/by-hash/SHA', 'GET /api/v1/model-versions/by-hash/SHA', expect.stringMatching(/^GET \/images?\//)]);
+    expect(f.logs.some((l) => /bulk hash lookup failed/.test(l))).toBe(true);
+    expect(f.events('file.identified').map((e) => (e.data as { versionId: number }).versionId)).toEqual([ids.embedding.versionId]);
+  });
+});
+
+describe('identification while CivitAI is down', () => {
+  let f: LibraryFixture;
+  beforeAll(async () => {
+    f = await openLibraryFixture();
+  });
+  afterAll(() => f.close());
+
+  it('stops asking, records no answer, and asks again next scan', async () => {
+    f.put('embeddings/a.safetensors', f.sim.fileBytes(ids.embedding.fileId));
+    f.put('embeddings/b.safetensors', homemadeLora(4));
+    f.sim.addFault({ kind: 'status', status: 503, target: 'api', times: Infinity });
+    expect(await createScanner(deps(f)).scan()).toMatchObject({ files: 2, identified: 0, unknown: 0 });
+    // The bulk call and one single lookup: then it gives up for this scan.
+    expect(f.sim.requests).toHaveLength(2);
+    expect(f.events('file.unidentified')).toEqual([]);
+    f.sim.clearFaults();
+    expect(await createScanner(deps(f)).scan()).toMatchObject({ identified: 1, unknown: 1 });
+  });
+});
+
+function deps(f: LibraryFixture): ScannerDeps {
+  return {
+    store: f.t.store, db: f.t.db, client: f.client, log: f.log, modelsDir: f.modelsDir, ownDirs: [], previewMaxNsfwLevel: 1,
+  };
+}
