@@ -36,7 +36,7 @@ export default tseslint.config(
     rules: layer([...io, ...effects], 'the classifier and routing decision are pure'),
   },
   {
-    files: ['src/cli/**/*.ts', 'desktop/src/**/*.ts', 'desktop/src/**/*.svelte'],
+    files: ['src/cli/**/*.ts', 'desktop/src/**/*.ts'],
     rules: layer(['better-sqlite3', 'kysely', '**/store/**', '**/projections/**', '**/handlers/**', '**/daemon/**'],
       'the CLI and the desktop app reach the daemon only through src/ipc'),
   },
