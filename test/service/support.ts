@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { projectRoot } from '../../src/lib/project-root.js';
 import { execSystemctl, type SystemctlRunner } from '../../src/service/systemctl.js';
 
 export interface TempDir {
@@ -17,10 +16,10 @@ export async function tempDir(): Promise<TempDir> {
 
 /**
  * For folders the service will write: not under /tmp, which the unit refuses because the service sees a
- * private /tmp. The project's git-ignored `.vitest-tmp/` is the place.
+ * private /tmp. The project itself may sit under /tmp (a fresh clone in CI), so the user's cache folder is used.
  */
 export async function tempDirOutsideTmp(): Promise<TempDir> {
-  const base = join(projectRoot(), '.vitest-tmp');
+  const base = join(homedir(), '.cache', 'comfyui-dl-tests');
   await mkdir(base, { recursive: true });
   return removable(await mkdtemp(join(base, 'service-')));
 }
