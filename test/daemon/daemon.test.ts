@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { statSync, existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawHello } from '../ipc/support.js';
 import { BIN, cli, cliJson, daemonHome, spawnDaemon, type DaemonHome, type SpawnedDaemon } from '../support/daemon-process.js';
@@ -77,6 +77,39 @@ describe('the daemon as a process, through its socket and the CLI', () => {
     const unreachable = await cli(home, ['status'], { env: { COMFYUI_DL_SOCKET: `${home.dir}/nowhere/d.sock` } });
     expect(unreachable.code).toBe(3);
     expect(unreachable.stderr).toMatch(/not running.*comfyui-dl daemon/);
+  });
+});
+
+describe('a damaged or unusable setup', () => {
+  it('refuses a corrupt event log with a message that names the file and the fix', async () => {
+    const home = daemonHome();
+    try {
+      mkdirSync(home.dataDir, { recursive: true });
+      writeFileSync(join(home.dataDir, 'events.db'), Buffer.alloc(8192, 0x5a));
+      const r = await cli(home, ['daemon'], { timeoutMs: 15_000 });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain(join(home.dataDir, 'events.db'));
+      expect(r.stderr).toMatch(/not a comfyui-dl database or is damaged: move it aside/);
+    } finally {
+      home.cleanup();
+    }
+  });
+
+  it('refuses a config file with bad JSON or unknown keys, saying where', async () => {
+    const home = daemonHome();
+    try {
+      const file = join(home.dir, 'config.json');
+      writeFileSync(file, '{ "concurrency": 3,\n  "modelsDir": }');
+      const bad = await cli(home, ['status'], { env: { COMFYUI_DL_CONFIG: file } });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/config\.json is not valid JSON at line 2/);
+      writeFileSync(file, JSON.stringify({ concurency: 3 }));
+      const unknown = await cli(home, ['status'], { env: { COMFYUI_DL_CONFIG: file } });
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toMatch(/unknown setting 'concurency'.*known settings: .*concurrency/);
+    } finally {
+      home.cleanup();
+    }
   });
 });
 
