@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import svelteParser from 'svelte-eslint-parser';
 
 const io = ['node:*', 'fs', 'fs/*', 'net', 'http', 'https', 'child_process', 'worker_threads', 'os', 'path', 'crypto'];
 const effects = ['better-sqlite3', 'kysely', 'rxjs', 'rxjs/*', 'undici'];
@@ -9,7 +10,7 @@ const layer = (patterns, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'desktop/dist/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'desktop/dist/**', 'coverage/**', '.vitest-tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -39,5 +40,19 @@ export default tseslint.config(
     files: ['src/cli/**/*.ts', 'desktop/src/**/*.ts'],
     rules: layer(['better-sqlite3', 'kysely', '**/store/**', '**/projections/**', '**/handlers/**', '**/daemon/**'],
       'the CLI and the desktop app reach the daemon only through src/ipc'),
+  },
+  {
+    files: ['desktop/src/**/*.svelte'],
+    languageOptions: {
+      parser: svelteParser,
+      parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] },
+      globals: globals.browser,
+    },
+    rules: layer(['better-sqlite3', 'kysely', '**/store/**', '**/projections/**', '**/handlers/**', '**/daemon/**'],
+      'the desktop app reaches the daemon only through the gateway'),
+  },
+  {
+    files: ['desktop/src/**/*.ts'],
+    languageOptions: { globals: globals.browser },
   },
 );

@@ -7,6 +7,7 @@ import { registerLibrary } from './commands/library.js';
 import { registerReplay } from './commands/replay.js';
 import { registerService } from './commands/service.js';
 import { registerStatus } from './commands/status.js';
+import { registerUi } from './commands/ui.js';
 import { registerWatch } from './commands/watch.js';
 import { createCliContext, registerSettingOptions } from './context.js';
 import { CliExit, EXIT } from './exit.js';
@@ -19,7 +20,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .showHelpAfterError('(run `comfyui-dl --help` for usage)')
     .exitOverride();
   const ctx = createCliContext(program);
-  for (const register of [registerDaemon, registerDownloads, registerLibrary, registerStatus, registerHistory, registerReplay, registerWatch, registerConfig, registerService]) {
+  for (const register of [registerDaemon, registerDownloads, registerLibrary, registerStatus, registerHistory, registerReplay, registerWatch, registerConfig, registerService, registerUi]) {
     register(program, ctx);
   }
   registerSettingOptions(program);

@@ -1,0 +1,47 @@
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { appWindowLauncher, launch } from '../../gateway/app-window.js';
+import { startGateway } from '../../gateway/index.js';
+import { connectIpc } from '../../ipc/client.js';
+import { projectRoot } from '../../lib/project-root.js';
+import { wholeNumber } from '../args.js';
+import type { CliContext } from '../context.js';
+import { CliExit, EXIT } from '../exit.js';
+
+export function registerUi(program: Command, ctx: CliContext): void {
+  program
+    .command('ui')
+    .description('open the desktop app: a local server on 127.0.0.1 bridging to the daemon, shown in an app window (Ctrl-C to stop)')
+    .option('--no-open', 'only print the address to open')
+    .option('--port <port>', 'listen on this port (default: a free one)', wholeNumber('--port'))
+    .action(async (opts: { open: boolean; port?: number }) => {
+      const socket = await ctx.socket();
+      const started = await startGateway({
+        socket,
+        staticDir: join(projectRoot(import.meta.url), 'desktop', 'dist'),
+        host: '127.0.0.1',
+        port: opts.port ?? 0,
+      });
+      if (started.isErr()) throw new CliExit(started.error.code === 'APP_NOT_BUILT' ? EXIT.FAILED : EXIT.USAGE, started.error.message);
+      const gateway = started.value;
+
+      const probe = await connectIpc(socket, { client: 'comfyui-dl-ui', timeoutMs: 1000 });
+      if (probe.isOk()) await probe.value.close();
+      else process.stderr.write(`comfyui-dl: warning: ${probe.error.message}; the app shows the daemon offline until it starts\n`);
+
+      process.stdout.write(`comfyui-dl ui: open ${gateway.launchUrl}\n`);
+      if (opts.open) {
+        const launcher = appWindowLauncher(gateway.openUrl);
+        const opened = launcher === undefined ? { ok: false as const, message: 'no chromium, chrome or xdg-open on PATH' } : await launch(launcher);
+        if (!opened.ok) process.stderr.write(`comfyui-dl: could not open a window (${opened.message}): open the address above in a browser\n`);
+      }
+      // Listening for Ctrl-C before saying so: whoever reads the line may press it at once.
+      const stopped = new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      process.stdout.write('Serving the app; Ctrl-C to stop.\n');
+      await stopped;
+      await gateway.close();
+    });
+}
