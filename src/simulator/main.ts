@@ -1,5 +1,5 @@
 // Runs the simulator on its own, for manual use and for benchmarks in another process:
-//   node dist/src/simulator/main.js [--port N] [--api-key K] [--big-file-mib M]
+//   node dist/src/simulator/main.js [--port N] [--api-key K] [--big-file-mib M] [--throttle-bytes-per-second B]
 // Prints one JSON line with both URLs (and the big file's ids when asked for), then serves until killed.
 import { parseArgs } from 'node:util';
 import { BIG_FILE_IDS, bigFileModel, defaultWorld } from './default-world.js';
@@ -20,10 +20,12 @@ async function main(): Promise<void> {
       port: { type: 'string' },
       'api-key': { type: 'string' },
       'big-file-mib': { type: 'string' },
+      'throttle-bytes-per-second': { type: 'string' },
     },
   });
   const port = optionalNumber(values.port, '--port');
   const bigFileMib = optionalNumber(values['big-file-mib'], '--big-file-mib');
+  const throttle = optionalNumber(values['throttle-bytes-per-second'], '--throttle-bytes-per-second');
   const world = defaultWorld();
   const sim = await startSimulator({
     world: bigFileMib === undefined ? world : { models: [...world.models, bigFileModel(bigFileMib * MIB)] },
@@ -32,6 +34,8 @@ async function main(): Promise<void> {
     apiPort: port,
     storagePort: port ? port + 1 : undefined,
   });
+  // Every storage connection, for as long as the simulator runs: a server that caps each connection.
+  if (throttle) sim.addFault({ kind: 'throttle', bytesPerSecond: throttle, times: Infinity });
   console.log(JSON.stringify({ apiUrl: sim.apiUrl, storageUrl: sim.storageUrl, ...(bigFileMib === undefined ? {} : { bigFile: BIG_FILE_IDS }) }));
   const stop = (): void => {
     void sim.close().then(() => process.exit(0));
