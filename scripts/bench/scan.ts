@@ -4,6 +4,7 @@
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createCivitaiClient } from '../../src/civitai/client.js';
 import { eventRegistry } from '../../src/events/index.js';
 import { createScanner } from '../../src/handlers/scan/scanner.js';
@@ -69,6 +70,6 @@ export async function scanBench(): Promise<string[][]> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   printTable('Startup scan', [['case', 'time', 'work', 'goal'], ...(await scanBench())]);
 }

@@ -19,7 +19,9 @@ const BATCH_BYTES = 1024 * 1024;
 const THROTTLE_SLICES_PER_SECOND = 20;
 
 function gone(res: ServerResponse): boolean {
-  return res.destroyed || res.socket === null || res.socket.destroyed;
+  // No socket yet is not "gone": on a kept-alive connection the next response is attached only when the previous
+  // one has finished, which a throttled body can still be doing.
+  return res.destroyed || (res.socket !== null && res.socket.destroyed);
 }
 
 /** Hands `batch` to the socket in one vectored write; resolves when it can take more, false if the client left. */
