@@ -1,42 +1,27 @@
-import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
+import { describe, it, expect, afterEach } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ok } from 'neverthrow';
-import type { Simulator } from '../../src/simulator/index.js';
 import { planSegments, transferFile, type TransferPlan } from '../../src/transfer/index.js';
-import { API_KEY, FILES, MiB, recorder, resolverFor, sha256, startWorld, storageRanges, tempDir } from './harness.js';
+import { API_KEY, bigFileWorld, FILES, MiB, recorder, resolverFor, sha256, storageRanges } from './harness.js';
 
-let sim: Simulator;
-let big: Buffer;
-let bigSha: string;
-let folder: { dir: string; cleanup: () => Promise<void> };
-
-beforeAll(async () => {
-  sim = await startWorld();
-  big = sim.fileBytes(FILES.big.id);
-  bigSha = sha256(big);
-  folder = await tempDir();
-});
-afterEach(() => sim.clearFaults());
-afterAll(async () => {
-  await sim?.close();
-  await folder?.cleanup();
-});
+const w = bigFileWorld();
+afterEach(() => w.sim.clearFaults());
 
 let serial = 0;
 /** A fresh download of the big file with fast retries, and what it reported. */
 async function download(overrides: Partial<TransferPlan> = {}) {
-  const partPath = join(folder.dir, `f${(serial += 1)}.part`);
+  const partPath = join(w.folder.dir, `f${(serial += 1)}.part`);
   const segments = planSegments(FILES.big.size, 4, 4 * MiB);
-  const rec = recorder(partPath, big, segments);
+  const rec = recorder(partPath, w.big, segments);
   const resolves = { count: 0 };
-  const before = sim.requests.length;
+  const before = w.sim.requests.length;
   const result = await transferFile(
     {
       partPath,
       totalBytes: FILES.big.size,
       segments,
-      resolveUrl: resolverFor(sim, 'big', resolves),
+      resolveUrl: resolverFor(w.sim, 'big', resolves),
       signal: new AbortController().signal,
       stallMs: 2000,
       retry: { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 200 },
@@ -45,16 +30,16 @@ async function download(overrides: Partial<TransferPlan> = {}) {
     },
     rec.callbacks,
   );
-  return { result, rec, partPath, segments, resolves, ranges: () => storageRanges(sim, before) };
+  return { result, rec, partPath, segments, resolves, ranges: () => storageRanges(w.sim, before) };
 }
 
 const scope = { fileId: FILES.big.id };
 
 describe('transferFile against storage faults', () => {
   it('resumes a dropped connection from its last written byte', async () => {
-    sim.addFault({ kind: 'drop', afterBytes: 5 * MiB + 100, ...scope });
+    w.sim.addFault({ kind: 'drop', afterBytes: 5 * MiB + 100, ...scope });
     const { result, rec, segments, ranges } = await download();
-    expect(result._unsafeUnwrap().sha256).toBe(bigSha);
+    expect(result._unsafeUnwrap().sha256).toBe(w.bigSha);
     const asked = ranges();
     expect(asked).toHaveLength(segments.length + 1);
     // The retry starts where the dropped body stopped, inside its segment, not at the segment start.
@@ -65,15 +50,15 @@ describe('transferFile against storage faults', () => {
   });
 
   it('restarts with one connection from zero when the server ignores Range', async () => {
-    sim.addFault({ kind: 'ignore-range', ...scope });
+    w.sim.addFault({ kind: 'ignore-range', ...scope });
     const { result, rec, partPath } = await download();
     const outcome = result._unsafeUnwrap();
-    expect(outcome.sha256).toBe(bigSha);
+    expect(outcome.sha256).toBe(w.bigSha);
     expect(outcome.restarts).toBe(1);
     expect(rec.restarts).toHaveLength(1);
     expect(rec.restarts[0]?.reason).toMatch(/ignored the Range/);
     expect(rec.restarts[0]?.segments).toEqual([{ index: 0, start: 0, end: FILES.big.size, done: 0 }]);
-    expect((await readFile(partPath)).equals(big)).toBe(true);
+    expect((await readFile(partPath)).equals(w.big)).toBe(true);
     rec.assertSound();
   });
 
@@ -81,10 +66,10 @@ describe('transferFile against storage faults', () => {
     const first = await download({ validator: undefined });
     const oldEtag = first.result._unsafeUnwrap().etag;
     // Same plan again with the old validator, as after a pause; the file is re-uploaded meanwhile.
-    sim.addFault({ kind: 'change-etag', ...scope });
+    w.sim.addFault({ kind: 'change-etag', ...scope });
     const { result, rec } = await download({ validator: { etag: oldEtag } });
     const outcome = result._unsafeUnwrap();
-    expect(outcome.sha256).toBe(bigSha);
+    expect(outcome.sha256).toBe(w.bigSha);
     expect(outcome.etag).not.toBe(oldEtag);
     expect(rec.restarts).toHaveLength(1);
     expect(rec.restarts[0]?.reason).toMatch(/changed/);
@@ -93,40 +78,40 @@ describe('transferFile against storage faults', () => {
   });
 
   it('completes with a server that always ignores Range, taking its whole-file answer after one restart', async () => {
-    sim.addFault({ kind: 'ignore-range', times: Infinity, ...scope });
+    w.sim.addFault({ kind: 'ignore-range', times: Infinity, ...scope });
     const { result, rec } = await download();
-    expect(result._unsafeUnwrap()).toMatchObject({ sha256: bigSha, restarts: 1 });
+    expect(result._unsafeUnwrap()).toMatchObject({ sha256: w.bigSha, restarts: 1 });
     rec.assertSound();
   });
 
   it('gives up with REMOTE_CHANGED when the file keeps changing under every connection', async () => {
-    sim.addFault({ kind: 'change-etag', times: Infinity, ...scope });
-    sim.addFault({ kind: 'drop', afterBytes: 2 * MiB, times: Infinity, ...scope });
+    w.sim.addFault({ kind: 'change-etag', times: Infinity, ...scope });
+    w.sim.addFault({ kind: 'drop', afterBytes: 2 * MiB, times: Infinity, ...scope });
     const { result, rec } = await download({ maxRestarts: 2 });
     expect(result._unsafeUnwrapErr()).toMatchObject({ code: 'REMOTE_CHANGED', restarts: 2 });
     expect(rec.restarts).toHaveLength(2);
   });
 
   it('resolves a fresh URL when the signed one expired, and continues', async () => {
-    sim.addFault({ kind: 'expire-url', ...scope });
+    w.sim.addFault({ kind: 'expire-url', ...scope });
     const { result, resolves, rec } = await download();
-    expect(result._unsafeUnwrap().sha256).toBe(bigSha);
+    expect(result._unsafeUnwrap().sha256).toBe(w.bigSha);
     expect(resolves.count).toBe(2);
     rec.assertSound();
   });
 
   it('drops a stalled connection and reconnects', async () => {
-    sim.addFault({ kind: 'stall', afterBytes: 2 * MiB, ms: 10_000, ...scope });
+    w.sim.addFault({ kind: 'stall', afterBytes: 2 * MiB, ms: 10_000, ...scope });
     const started = Date.now();
     const { result, ranges, segments } = await download({ stallMs: 300 });
-    expect(result._unsafeUnwrap().sha256).toBe(bigSha);
+    expect(result._unsafeUnwrap().sha256).toBe(w.bigSha);
     // Waiting the stall out would take 10 s.
     expect(Date.now() - started).toBeLessThan(8000);
     expect(ranges()).toHaveLength(segments.length + 1);
   });
 
   it('fails with STALLED when a connection keeps stalling without progress', async () => {
-    sim.addFault({ kind: 'stall', afterBytes: 0, ms: 3000, times: Infinity, ...scope });
+    w.sim.addFault({ kind: 'stall', afterBytes: 0, ms: 3000, times: Infinity, ...scope });
     const { result } = await download({ stallMs: 150, retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 } });
     const error = result._unsafeUnwrapErr();
     expect(error.code).toBe('STALLED');
@@ -135,10 +120,10 @@ describe('transferFile against storage faults', () => {
   });
 
   it('drops a connection slower than minBytesPerSecond and reconnects', async () => {
-    sim.addFault({ kind: 'throttle', bytesPerSecond: 256 * 1024, ...scope });
+    w.sim.addFault({ kind: 'throttle', bytesPerSecond: 256 * 1024, ...scope });
     const started = Date.now();
     const { result, ranges, segments } = await download({ stallMs: 400, minBytesPerSecond: 1024 * 1024 });
-    expect(result._unsafeUnwrap().sha256).toBe(bigSha);
+    expect(result._unsafeUnwrap().sha256).toBe(w.bigSha);
     // At the throttled rate one segment alone would take ~48 s.
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(ranges()).toHaveLength(segments.length + 1);
@@ -147,37 +132,37 @@ describe('transferFile against storage faults', () => {
   it('reports the hash of the bytes served when they are corrupt (verification is the caller’s)', async () => {
     const offset = 20 * MiB + 5;
     // Every first request takes the fault; only the one whose range holds the offset is affected.
-    sim.addFault({ kind: 'corrupt', offset, times: 4, ...scope });
+    w.sim.addFault({ kind: 'corrupt', offset, times: 4, ...scope });
     const { result } = await download();
-    const served = Buffer.from(big);
+    const served = Buffer.from(w.big);
     served[offset] = (served[offset] ?? 0) ^ 0xff;
     const outcome = result._unsafeUnwrap();
-    expect(outcome.sha256).not.toBe(bigSha);
+    expect(outcome.sha256).not.toBe(w.bigSha);
     expect(outcome.sha256).toBe(sha256(served));
   });
 
   it('retries 5xx answers with backoff, then completes', async () => {
-    sim.addFault({ kind: 'status', status: 503, target: 'storage', times: 2, ...scope });
+    w.sim.addFault({ kind: 'status', status: 503, target: 'storage', times: 2, ...scope });
     const { result, ranges, segments, rec } = await download();
-    expect(result._unsafeUnwrap().sha256).toBe(bigSha);
+    expect(result._unsafeUnwrap().sha256).toBe(w.bigSha);
     expect(ranges()).toHaveLength(segments.length + 2);
     rec.assertSound();
   });
 
   it('fails with HTTP_STATUS (not retryable) on a 404, and with HTTP_STATUS retryable after repeated 500s', async () => {
-    sim.addFault({ kind: 'status', status: 404, target: 'storage', ...scope });
+    w.sim.addFault({ kind: 'status', status: 404, target: 'storage', ...scope });
     const gone = await download();
     expect(gone.result._unsafeUnwrapErr()).toMatchObject({ code: 'HTTP_STATUS', status: 404, retryable: false });
-    sim.clearFaults();
-    sim.addFault({ kind: 'status', status: 500, target: 'storage', times: Infinity, ...scope });
+    w.sim.clearFaults();
+    w.sim.addFault({ kind: 'status', status: 500, target: 'storage', times: Infinity, ...scope });
     const failing = await download({ retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 } });
     expect(failing.result._unsafeUnwrapErr()).toMatchObject({ code: 'HTTP_STATUS', status: 500, retryable: true });
   });
 
   it('never writes an HTML page as model bytes', async () => {
     // The download endpoint itself, answering a login page, stands in for a storage URL gone wrong.
-    sim.addFault({ kind: 'html-login', times: Infinity });
-    const url = `${sim.apiUrl}/api/download/models/${FILES.big.id + 1000}?token=${API_KEY}`;
+    w.sim.addFault({ kind: 'html-login', times: Infinity });
+    const url = `${w.sim.apiUrl}/api/download/models/${FILES.big.id + 1000}?token=${API_KEY}`;
     const { result, partPath } = await download({ resolveUrl: () => Promise.resolve(ok({ url })) });
     const error = result._unsafeUnwrapErr();
     expect(error.code).toBe('HTML_RESPONSE');

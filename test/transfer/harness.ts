@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 // Shared set-up for the transfer tests: one simulated CivitAI with a few plain files, a resolver that asks its
 // download endpoint for a signed storage URL (as the daemon does), and checks of what the engine reports.
 import { createHash } from 'node:crypto';
@@ -111,4 +112,27 @@ export function recorder(partPath: string, expected: Buffer, initial: readonly S
   const resumeState = (): Segment[] => layout.map((s) => ({ ...s, done: (next.get(s.index) ?? s.start + s.done) - s.start }));
   const assertSound = (): void => expect(problems).toEqual([]);
   return { callbacks, durable, restarts, validators, progress, resumeState, assertSound };
+}
+
+export interface BigFileWorld {
+  readonly sim: Simulator;
+  readonly big: Buffer;
+  readonly bigSha: string;
+  readonly folder: { dir: string; cleanup: () => Promise<void> };
+}
+
+/** The simulator, the big file's bytes and hash, and a temp folder, set up once for a test file. */
+export function bigFileWorld(): BigFileWorld {
+  const world = {} as { -readonly [K in keyof BigFileWorld]: BigFileWorld[K] };
+  beforeAll(async () => {
+    world.sim = await startWorld();
+    world.big = world.sim.fileBytes(FILES.big.id);
+    world.bigSha = sha256(world.big);
+    world.folder = await tempDir();
+  });
+  afterAll(async () => {
+    await world.sim?.close();
+    await world.folder?.cleanup();
+  });
+  return world;
 }
