@@ -28,9 +28,9 @@ const failed = (e: unknown): IpcError => ({ code: 'FAILED', message: e instanceo
 export function libraryMethods(deps: LibraryMethodDeps) {
   const { store, views } = deps;
   const updates = (): ResultOf<'updates'> => {
-    const entries = libraryState(views).entries;
+    const { entries, updates: available } = libraryState(views);
     return {
-      updates: libraryState(views).updates,
+      updates: available,
       replaced: views.replacements().map((r) => ({
         modelId: r.model_id, versionId: r.version_id, installedSha256: r.installed_sha256, remoteSha256: r.remote_sha256,
         path: entries.find((e) => e.sha256 === r.installed_sha256)?.path ?? null,

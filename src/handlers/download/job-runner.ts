@@ -40,7 +40,8 @@ export async function runJob(deps: JobRunnerDeps, jobId: string, signal: AbortSi
   const { store, log } = deps;
   const streamId = streamOf(jobId);
   const load = (): JobFold => foldJob(store.readStream(streamId) as unknown as DomainEvent[]);
-  let seq = store.readStream(streamId).length;
+  const history = store.readStream(streamId);
+  let seq = history.length;
   const append = (...events: DomainEvent[]): void => {
     // Ids derive from the stream position they were decided at: a crash-retried append is a no-op.
     const r = store.append([{ streamId, events: events.map((e, i) => ({ ...e, eventId: `${jobId}:${seq + i + 1}` })), metadata: { actor: 'daemon', correlationId: jobId } }]);
@@ -49,7 +50,7 @@ export async function runJob(deps: JobRunnerDeps, jobId: string, signal: AbortSi
   };
   const fail = (code: string, message: string, retryable: boolean) => append({ type: 'download.failed', data: { code, message, retryable } });
 
-  let job = load();
+  let job = foldJob(history as unknown as DomainEvent[]);
   if (!job.resolved || !['queued', 'running', 'verifying'].includes(job.status)) return;
   const resolved = job.resolved;
   append({ type: 'download.attempt_started', data: { attempt: job.attempts + 1 } });
