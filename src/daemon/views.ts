@@ -11,7 +11,8 @@ export function jobJson(r: JobRow): JobJson {
     id: r.id, state: r.state, modelId: r.model_id, versionId: r.version_id, fileId: r.file_id, fileName: r.file_name,
     path: r.path, sha256: r.sha256 ?? r.expected_sha256, bytesDone: r.bytes_done, bytesTotal: r.bytes_total, error: r.error,
     errorCode: r.error_code, modelName: r.model_name, versionName: r.version_name, type: r.model_type, baseModel: r.base_model,
-    folder: r.folder, routingReason: r.routing_reason, attempts: r.attempts, createdAt: r.created_at, updatedAt: r.updated_at,
+    folder: r.folder, routingReason: r.routing_reason, attempts: r.attempts, nextAttemptAt: null,
+    pausedReason: r.state === 'paused' ? (r.error_code === 'DISK_FULL' ? 'disk_full' : 'user') : null, createdAt: r.created_at, updatedAt: r.updated_at,
   };
 }
 

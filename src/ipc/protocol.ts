@@ -217,7 +217,7 @@ export const ReplayResultSchema = z.object({
 });
 
 /** Request/response methods. Subscriptions (`events.subscribe`/`events.unsubscribe`) are served apart. */
-export const JOB_STATES = ['queued', 'resolving', 'downloading', 'paused', 'verifying', 'completed', 'failed', 'cancelled'] as const;
+export const JOB_STATES = ['queued', 'resolving', 'downloading', 'waiting', 'paused', 'verifying', 'completed', 'failed', 'cancelled'] as const;
 
 /** A download job (ARCHITECTURE §5); fields after `error` extend the contract. */
 export const JobJsonSchema = z.object({
@@ -241,6 +241,10 @@ export const JobJsonSchema = z.object({
   folder: z.string().nullable(),
   routingReason: z.string().nullable(),
   attempts: z.int().nonnegative(),
+  /** When a `waiting` job tries again (ISO time); null in every other state. */
+  nextAttemptAt: z.string().nullable(),
+  /** Why a `paused` job is paused: the user asked, or the disk is full (the numbers are in `error`). */
+  pausedReason: z.enum(['user', 'disk_full']).nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

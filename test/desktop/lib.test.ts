@@ -10,6 +10,7 @@ import type { CatalogEntryJson, JobJson } from '../../src/ipc/protocol.js';
 const job = (over: Partial<JobJson>): JobJson => ({
   id: 'j', state: 'queued', modelId: null, versionId: null, fileId: null, fileName: null, path: null, sha256: null, bytesDone: 0, bytesTotal: null,
   error: null, errorCode: null, modelName: null, versionName: null, type: null, baseModel: null, folder: null, routingReason: null, attempts: 0,
+  nextAttemptAt: null, pausedReason: null,
   createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', ...over,
 });
 const entry = (over: Partial<CatalogEntryJson>): CatalogEntryJson => ({

@@ -2,7 +2,7 @@ import type { JobJson } from '../../../src/ipc/protocol.js';
 
 export type JobState = JobJson['state'];
 
-const ACTIVE: ReadonlySet<JobState> = new Set(['queued', 'resolving', 'downloading', 'paused', 'verifying']);
+const ACTIVE: ReadonlySet<JobState> = new Set(['queued', 'resolving', 'downloading', 'waiting', 'paused', 'verifying']);
 
 export function isActive(state: JobState): boolean {
   return ACTIVE.has(state);
@@ -17,6 +17,7 @@ export function actionsFor(state: JobState): readonly ('pause' | 'resume' | 'can
     case 'verifying':
       return ['pause', 'cancel'];
     case 'paused':
+    case 'waiting':
       return ['resume', 'cancel'];
     case 'failed':
     case 'cancelled':
@@ -30,6 +31,7 @@ export const STATE_LABELS: Readonly<Record<JobState, string>> = {
   queued: 'Queued',
   resolving: 'Resolving',
   downloading: 'Downloading',
+  waiting: 'Waiting to retry',
   paused: 'Paused',
   verifying: 'Verifying',
   completed: 'Completed',
