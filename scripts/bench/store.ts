@@ -20,13 +20,13 @@ async function appendRates(): Promise<string[][]> {
   const store = createEventStore(db.sqlite, eventRegistry, projections, () => new Date());
   const rows: string[][] = [];
   let n = 0;
-  store.append([{ streamId: 'download-b', events: [{ eventId: 'req', type: 'download.requested', data: { jobId: 'b', input: 'bench' } }], metadata: meta }])._unsafeUnwrap();
+  (await store.append([{ streamId: 'download-b', events: [{ eventId: 'req', type: 'download.requested', data: { jobId: 'b', input: 'bench' } }], metadata: meta }]))._unsafeUnwrap();
   const chunk = (i: number) => ({ eventId: `c${i}`, type: 'download.chunk_written', data: { segment: 0, offset: i * 16, length: 16 } });
   for (const batch of [1, 100]) {
     const t0 = performance.now();
     let count = 0;
     while (performance.now() - t0 < 3000) {
-      store.append([{ streamId: 'download-b', events: Array.from({ length: batch }, () => chunk(n++)), metadata: meta }])._unsafeUnwrap();
+      (await store.append([{ streamId: 'download-b', events: Array.from({ length: batch }, () => chunk(n++)), metadata: meta }]))._unsafeUnwrap();
       count += batch;
     }
     const s = (performance.now() - t0) / 1000;

@@ -7,6 +7,7 @@ import { startIpcServer } from '../ipc/server.js';
 import { projections } from '../projections/index.js';
 import { openDatabase } from '../store/database.js';
 import { createEventStore, type EventStore } from '../store/event-store.js';
+import { createStreamCommands } from '../store/stream-commands.js';
 import { liveFrom } from '../store/live.js';
 import { toEventJson } from './event-json.js';
 import type { Log } from './log.js';
@@ -53,6 +54,7 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
   const db = opened.value;
   const store = createEventStore(db.sqlite, eventRegistry, projections, () => new Date());
   await store.catchUpProjections();
+  const commands = createStreamCommands(store);
 
   const startedAt = Date.now();
   const views = viewQueries(db);
@@ -62,7 +64,7 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
   const staging = join(settings.modelsDir, '.comfyui-dl', 'staging');
   mkdirSync(staging, { recursive: true });
   const jobDeps: JobRunnerDeps = {
-    store, client, log,
+    commands, client, log,
     modelsDir: settings.modelsDir,
     stagingDir: staging,
     quarantineDir: join(settings.dataDir, 'quarantine'),
@@ -73,11 +75,18 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
     transferTuning: settings.transferTuning,
   };
   const subscribe: SubscribeHandler = (params, push) => {
-    const from = params.from === undefined ? store.head() : Math.max(0, params.from - 1);
     const filter = { streamId: params.stream, category: params.category, types: params.types };
-    const sub = liveFrom(store, from, filter).subscribe((item) => {
-      const delivered = item.kind === 'event' ? push({ t: 'event', event: toEventJson(item.event) }) : push({ t: 'caught_up', position: item.position });
-      if (!delivered) sub.unsubscribe();
+    // Without `from`, the feed starts at the head as it is when the subscription is made: a live feed counts
+    // from the subscription, not from the first event that happens to arrive after it.
+    const from$ = params.from === undefined ? store.head() : Promise.resolve(Math.max(0, params.from - 1));
+    let ended = false;
+    let sub: { unsubscribe(): void } | undefined;
+    void from$.then((from) => {
+      if (ended) return;
+      sub = liveFrom(store, from, filter).subscribe((item) => {
+        const delivered = item.kind === 'event' ? push({ t: 'event', event: toEventJson(item.event) }) : push({ t: 'caught_up', position: item.position });
+        if (!delivered) sub?.unsubscribe();
+      });
     });
     // Transfer progress is not in the log (it would flood it): it reaches the subscribers that follow downloads.
     const wantsProgress = (jobId: string) =>
@@ -86,18 +95,19 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
       if (wantsProgress(p.jobId) && !push({ t: 'progress', jobId: p.jobId, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal })) progress.unsubscribe();
     });
     return () => {
-      sub.unsubscribe();
+      ended = true;
+      sub?.unsubscribe();
       progress.unsubscribe();
     };
   };
 
   // Filled in once the handlers start, after the socket is up; the methods read it when called.
-  const library: LibraryHandlers = { scanner: undefined, poller: undefined };
+  const library: LibraryHandlers = { scanner: undefined, poller: undefined, scheduler: undefined };
   const server = await startIpcServer({
     socketPath: settings.socket,
     version: VERSION,
     log,
-    methods: buildMethods({ store, db, views, client, hashPool, settings, startedAt, dbPath, library }),
+    methods: buildMethods({ store, commands, db, views, client, hashPool, settings, startedAt, dbPath, library }),
     subscribe,
   });
   if (server.isErr()) {
@@ -119,16 +129,18 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
   });
   const notifier = createNotifier({ appName: 'comfyui-dl', secrets: settings.apiKey() ? [settings.apiKey()!] : [] });
   const notifications = startNotifications({ store, db, notifier, log });
-  library.scanner = scanner;
-  library.poller = poller;
-  // The startup scan: files that appeared, moved or vanished while the daemon was down.
-  void scanner.scan().catch((e: Error) => log(`startup scan failed: ${e.message}`));
   const scheduler = startScheduler({
-    store, db, log,
+    store, log,
+    schedulable: () => views.schedulableJobs(),
     concurrency: () => liveSetting(views, 'concurrency', settings.concurrency),
     run: (jobId, signal) => runJob(jobDeps, jobId, signal),
   });
-  log(`comfyui-dl ${VERSION} daemon: log ${dbPath} at position ${store.head()}, socket ${settings.socket}, models ${settings.modelsDir}`);
+  library.scanner = scanner;
+  library.poller = poller;
+  library.scheduler = scheduler;
+  // The startup scan: files that appeared, moved or vanished while the daemon was down.
+  void scanner.scan().catch((e: Error) => log(`startup scan failed: ${e.message}`));
+  log(`comfyui-dl ${VERSION} daemon: log ${dbPath} at position ${await store.head()}, socket ${settings.socket}, models ${settings.modelsDir}`);
 
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {

@@ -3,15 +3,14 @@ import { err, ok, type Result } from 'neverthrow';
 import type { CivitaiClient } from '../civitai/client.js';
 import { redact } from '../civitai/errors.js';
 import { modelRefFromIds, parseModelRef, withFileId, type ModelRef } from '../civitai/refs.js';
-import { decideJob, foldJob, type JobCommand } from '../events/download.decider.js';
-import type { DomainEvent } from '../events/index.js';
+import { decideJob, jobStream, type JobCommand } from '../events/download.decider.js';
 import { resolveRef } from '../handlers/download/resolve-ref.js';
 import type { IpcError, JobJson, ValidParamsOf } from '../ipc/protocol.js';
-import type { EventStore } from '../store/event-store.js';
+import type { StreamCommands } from '../store/stream-commands.js';
 import { jobJson, type ViewQueries } from './views.js';
 
 export interface DownloadMethodDeps {
-  readonly store: EventStore;
+  readonly commands: StreamCommands;
   readonly views: ViewQueries;
   readonly client: CivitaiClient;
   readonly civitaiUrl: string;
@@ -26,35 +25,31 @@ function refFrom(p: ValidParamsOf<'add'>, baseUrl: string): Result<ModelRef, Ipc
   return withFile.mapErr((e) => ({ code: 'BAD_PARAMS', message: e.message }));
 }
 
-export function findJob(views: ViewQueries, ref: string): Result<string, IpcError> {
-  const rows = views.jobByRef(ref.trim().toLowerCase());
+export async function findJob(views: ViewQueries, ref: string): Promise<Result<string, IpcError>> {
+  const rows = await views.jobByRef(ref.trim().toLowerCase());
   if (rows.length === 0) return err({ code: 'NOT_FOUND', message: `no download job '${ref}'; list them with \`comfyui-dl queue --all\`` });
   if (rows.length > 1 && rows[0]!.id !== ref) return err({ code: 'BAD_PARAMS', message: `'${ref}' matches several jobs; type more of the id` });
   return ok(rows[0]!.id);
 }
 
-/** Appends what the decider decided, with ids that make a retried request a no-op. */
-function decideAndAppend(deps: DownloadMethodDeps, jobId: string, command: JobCommand): Result<JobJson, IpcError> {
-  const streamId = `download-${jobId}`;
-  const history = deps.store.readStream(streamId);
-  const decided = decideJob(foldJob(history as unknown as DomainEvent[]), command, jobId);
-  if (decided.isErr()) return err({ code: decided.error.code === 'NOT_FOUND' ? 'NOT_FOUND' : 'CONFLICT', message: decided.error.message });
-  if (decided.value.length > 0) {
-    const appended = deps.store.append([{
-      streamId,
-      expectedVersion: history.length,
-      events: decided.value.map((e, i) => ({ ...e, eventId: `${jobId}:${history.length + i + 1}` })),
-      metadata: { actor: deps.actor, correlationId: jobId },
-    }]);
-    if (appended.isErr()) return err({ code: appended.error.code === 'CONFLICT' ? 'CONFLICT' : 'FAILED', message: appended.error.message });
+/** A user's command on a job, through the one command path; answers with the job as the queue view now shows it. */
+async function decideAndAppend(deps: DownloadMethodDeps, jobId: string, command: JobCommand): Promise<Result<JobJson, IpcError>> {
+  const decided = await deps.commands.run(`download-${jobId}`, jobStream, (state) => decideJob(state, command, jobId), { actor: deps.actor, correlationId: jobId });
+  if (decided.isErr()) {
+    const e = decided.error;
+    if (e.kind === 'storage') return err({ code: 'FAILED', message: e.error.message });
+    return err({ code: e.error.code === 'NOT_FOUND' ? 'NOT_FOUND' : 'CONFLICT', message: e.error.message });
   }
-  const row = deps.views.job(jobId);
+  const row = await deps.views.job(jobId);
   return row ? ok(jobJson(row)) : err({ code: 'NOT_FOUND', message: `job ${jobId} vanished` });
 }
 
 export function downloadMethods(deps: DownloadMethodDeps) {
-  const control = (command: JobCommand) => async (p: { job: string }) =>
-    findJob(deps.views, p.job).andThen((id) => decideAndAppend(deps, id, command)).map((job) => ({ job }));
+  const control = (command: JobCommand) => async (p: { job: string }): Promise<Result<{ job: JobJson }, IpcError>> => {
+    const id = await findJob(deps.views, p.job);
+    if (id.isErr()) return err(id.error);
+    return (await decideAndAppend(deps, id.value, command)).map((job) => ({ job }));
+  };
   return {
     add: async (p: ValidParamsOf<'add'>): Promise<Result<{ job: JobJson; existing: boolean }, IpcError>> => {
       const ref = refFrom(p, deps.civitaiUrl);
@@ -65,22 +60,23 @@ export function downloadMethods(deps: DownloadMethodDeps) {
         return err({ code: e.code === 'NOT_FOUND' || e.code === 'NO_VERSION' || e.code === 'NO_FILE' ? 'NOT_FOUND' : 'FAILED', message: e.message });
       }
       const r = resolved.value;
-      const existing = deps.views.liveJobForFile(r.versionId, r.fileId);
+      const existing = await deps.views.liveJobForFile(r.versionId, r.fileId);
       if (existing) return ok({ job: jobJson(existing), existing: true });
       const jobId = newJobId();
       const input = redact(p.ref ?? [p.model && `--model ${p.model}`, p.version && `--version ${p.version}`, p.file && `--file ${p.file}`].filter(Boolean).join(' '));
-      return decideAndAppend(deps, jobId, {
+      return (await decideAndAppend(deps, jobId, {
         type: 'request',
         requested: { jobId, input, modelId: r.modelId, versionId: r.versionId, fileId: r.fileId },
         resolved: r,
-      }).map((job) => ({ job, existing: false }));
+      })).map((job) => ({ job, existing: false }));
     },
-    queue: async (p: ValidParamsOf<'queue'>) => ok({ jobs: deps.views.jobs(p.all ?? false).map(jobJson) }),
-    job: async (p: { job: string }) =>
-      findJob(deps.views, p.job).andThen((id) => {
-        const row = deps.views.job(id);
-        return row ? ok({ job: jobJson(row) }) : err<never, IpcError>({ code: 'NOT_FOUND', message: `no job ${id}` });
-      }),
+    queue: async (p: ValidParamsOf<'queue'>) => ok({ jobs: (await deps.views.jobs(p.all ?? false)).map(jobJson) }),
+    job: async (p: { job: string }): Promise<Result<{ job: JobJson }, IpcError>> => {
+      const id = await findJob(deps.views, p.job);
+      if (id.isErr()) return err(id.error);
+      const row = await deps.views.job(id.value);
+      return row ? ok({ job: jobJson(row) }) : err({ code: 'NOT_FOUND', message: `no job ${id.value}` });
+    },
     pause: control({ type: 'pause' }),
     resume: control({ type: 'resume' }),
     cancel: control({ type: 'cancel' }),

@@ -27,11 +27,11 @@ const failed = (e: unknown): IpcError => ({ code: 'FAILED', message: e instanceo
 
 export function libraryMethods(deps: LibraryMethodDeps) {
   const { store, views } = deps;
-  const updates = (): ResultOf<'updates'> => {
-    const { entries, updates: available } = libraryState(views);
+  const updates = async (): Promise<ResultOf<'updates'>> => {
+    const { entries, updates: available } = await libraryState(views);
     return {
       updates: available,
-      replaced: views.replacements().map((r) => ({
+      replaced: (await views.replacements()).map((r) => ({
         modelId: r.model_id, versionId: r.version_id, installedSha256: r.installed_sha256, remoteSha256: r.remote_sha256,
         path: entries.find((e) => e.sha256 === r.installed_sha256)?.path ?? null,
       })),
@@ -62,16 +62,16 @@ export function libraryMethods(deps: LibraryMethodDeps) {
           return err(failed(e));
         }
       }
-      return ok(updates());
+      return ok(await updates());
     },
     'updates.ignore': async (p: ValidParamsOf<'updates.ignore'>): Promise<Result<ResultOf<'updates.ignore'>, IpcError>> => {
       let modelId = p.model;
       const versionId = p.version ?? null;
       if (modelId === undefined) {
-        modelId = views.updates().find((u) => u.latest_version_id === versionId)?.model_id;
+        modelId = (await views.updates()).find((u) => u.latest_version_id === versionId)?.model_id;
         if (modelId === undefined) return err({ code: 'NOT_FOUND', message: `no update to version ${versionId} is known; see \`comfyui-dl updates\`` });
       }
-      const appended = store.append([{
+      const appended = await store.append([{
         streamId: `model-${modelId}`,
         events: [{ eventId: randomUUID(), type: 'update.ignored', data: { modelId, versionId } }],
         metadata: { actor: 'cli' },
@@ -85,7 +85,7 @@ export function verifyMethod(deps: VerifyMethodDeps) {
   const { store, views } = deps;
   return {
     verify: async (p: ValidParamsOf<'verify'>): Promise<Result<ResultOf<'verify'>, IpcError>> => {
-      const catalog = views.catalog();
+      const catalog = await views.catalog();
       const byPath = new Map(catalog.map((r) => [r.path, r]));
       const unknown: ResultOf<'verify'>['results'] = [];
       const targets = p.paths === undefined

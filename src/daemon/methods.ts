@@ -10,13 +10,15 @@ import { libraryState, type ViewQueries } from './views.js';
 import type { MethodHandlers } from '../ipc/server.js';
 import type { OpenedDatabase } from '../store/database.js';
 import type { EventStore } from '../store/event-store.js';
-import { all } from '../store/query.js';
+import type { StreamCommands } from '../store/stream-commands.js';
+import type { Scheduler } from '../handlers/download/scheduler.js';
 import { toEventJson } from './event-json.js';
 import type { DaemonSettings } from './settings.js';
 import { PACKAGE_VERSION as VERSION } from '../lib/project-root.js';
 
 export interface MethodContext {
   readonly store: EventStore;
+  readonly commands: StreamCommands;
   readonly views: ViewQueries;
   readonly client: CivitaiClient;
   readonly hashPool: HashPool;
@@ -31,15 +33,16 @@ export interface MethodContext {
 export interface LibraryHandlers {
   scanner: Scanner | undefined;
   poller: UpdatePoller | undefined;
+  scheduler: Scheduler | undefined;
 }
 
 export function buildMethods(ctx: MethodContext): MethodHandlers {
-  const { store, db, views } = ctx;
+  const { store, views } = ctx;
   return {
-    ...downloadMethods({ store, views, client: ctx.client, civitaiUrl: ctx.settings.civitaiUrl, actor: 'cli' }),
+    ...downloadMethods({ commands: ctx.commands, views, client: ctx.client, civitaiUrl: ctx.settings.civitaiUrl, actor: 'cli' }),
     ...verifyMethod({ store, views, hashPool: ctx.hashPool, modelsDir: ctx.settings.modelsDir }),
     ...libraryMethods({ store, views, handlers: ctx.library }),
-    list: async () => ok({ models: libraryState(views).entries }),
+    list: async () => ok({ models: (await libraryState(views)).entries }),
     'civitai.search': async (p) =>
       ctx.client.searchModels(p).match(
         (r) => ok({ items: r.items as Record<string, unknown>[], nextCursor: r.nextCursor ?? null }),
@@ -51,7 +54,7 @@ export function buildMethods(ctx: MethodContext): MethodHandlers {
         (e) => err({ code: e.code === 'NOT_FOUND' ? ('NOT_FOUND' as const) : ('FAILED' as const), message: e.message }),
       ),
     'settings.set': async (p) => {
-      const appended = store.append([{
+      const appended = await store.append([{
         streamId: 'settings',
         events: [{ eventId: randomUUID(), type: 'settings.changed', data: { key: p.key, value: p.value } }],
         metadata: { actor: 'cli' },
@@ -59,24 +62,25 @@ export function buildMethods(ctx: MethodContext): MethodHandlers {
       return appended.isOk() ? ok({ key: p.key, value: p.value }) : err({ code: 'FAILED' as const, message: appended.error.message });
     },
     status: async () => {
-      const counts = all(db.sqlite, db.kysely.selectFrom('view_jobs').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('state'));
+      const counts = await views.jobCounts();
       return ok({
         version: VERSION,
         pid: process.pid,
         uptimeSeconds: Math.round((Date.now() - ctx.startedAt) / 1000),
-        position: store.head(),
+        position: await store.head(),
         dbPath: ctx.dbPath,
         modelsDir: ctx.settings.modelsDir,
         socket: ctx.settings.socket,
         civitaiUrl: ctx.settings.civitaiUrl,
-        concurrency: liveSetting(views, 'concurrency', ctx.settings.concurrency),
-        connections: liveSetting(views, 'connections', ctx.settings.connections),
+        concurrency: await liveSetting(views, 'concurrency', ctx.settings.concurrency),
+        connections: await liveSetting(views, 'connections', ctx.settings.connections),
         queue: Object.fromEntries(counts.map((c) => [c.state, c.n])),
         scan: ctx.library.scanner?.progress() ?? null,
+        storageProblem: ctx.library.scheduler?.storageProblem() ?? null,
       });
     },
     history: async (p) => {
-      const events = store.readAll({
+      const events = await store.readAll({
         after: p.since ?? 0,
         limit: p.limit ?? 1000,
         streamId: p.stream,
@@ -90,7 +94,7 @@ export function buildMethods(ctx: MethodContext): MethodHandlers {
 }
 
 /** A setting changed while running (an event) wins over the one the daemon started with. */
-export function liveSetting(views: ViewQueries, key: 'concurrency' | 'connections', started: number): number {
-  const value = views.setting(key);
+export async function liveSetting(views: ViewQueries, key: 'concurrency' | 'connections', started: number): Promise<number> {
+  const value = await views.setting(key);
   return value === undefined ? started : (JSON.parse(value) as number);
 }

@@ -2,7 +2,6 @@ import type { AvailableUpdateJson, CatalogEntryJson, JobJson } from '../ipc/prot
 import type { CatalogRow } from '../projections/catalog.projection.js';
 import type { JobRow } from '../projections/queue.projection.js';
 import type { OpenedDatabase } from '../store/database.js';
-import { all, first } from '../store/query.js';
 import type { IdentityRow } from '../projections/library.projection.js';
 import { ignoreKey, type UpdateRow } from '../projections/updates.projection.js';
 
@@ -11,7 +10,7 @@ export function jobJson(r: JobRow): JobJson {
     id: r.id, state: r.state, modelId: r.model_id, versionId: r.version_id, fileId: r.file_id, fileName: r.file_name,
     path: r.path, sha256: r.sha256 ?? r.expected_sha256, bytesDone: r.bytes_done, bytesTotal: r.bytes_total, error: r.error,
     errorCode: r.error_code, modelName: r.model_name, versionName: r.version_name, type: r.model_type, baseModel: r.base_model,
-    folder: r.folder, routingReason: r.routing_reason, attempts: r.attempts, nextAttemptAt: null,
+    folder: r.folder, routingReason: r.routing_reason, attempts: r.attempts, nextAttemptAt: r.state === 'waiting' ? r.next_attempt_at : null,
     pausedReason: r.state === 'paused' ? (r.error_code === 'DISK_FULL' ? 'disk_full' : 'user') : null, createdAt: r.created_at, updatedAt: r.updated_at,
   };
 }
@@ -28,29 +27,34 @@ export function catalogJson(r: CatalogRow, identity: Identity | undefined, updat
   };
 }
 
-/** Typed reads of the views, built with kysely and run synchronously. */
+/** Typed reads of the views, built with kysely: the same queries run on any database kysely speaks to. */
 export function viewQueries(db: OpenedDatabase) {
   const k = db.kysely;
   return {
-    jobs: (includeFinished: boolean): JobRow[] =>
-      all(db.sqlite, includeFinished
+    jobs: (includeFinished: boolean): Promise<JobRow[]> =>
+      (includeFinished
         ? k.selectFrom('view_jobs').selectAll().orderBy('seq')
-        : k.selectFrom('view_jobs').selectAll().where('state', 'not in', ['completed', 'cancelled']).orderBy('seq')),
+        : k.selectFrom('view_jobs').selectAll().where('state', 'not in', ['completed', 'cancelled']).orderBy('seq')).execute(),
     /** A job by its id or an unambiguous prefix of it, as people type them. */
-    jobByRef: (ref: string): JobRow[] =>
-      all(db.sqlite, k.selectFrom('view_jobs').selectAll().where('id', '>=', ref).where('id', '<', `${ref}\uffff`).limit(2)),
-    job: (id: string): JobRow | undefined => first(db.sqlite, k.selectFrom('view_jobs').selectAll().where('id', '=', id)),
-    liveJobForFile: (versionId: number, fileId: number): JobRow | undefined =>
-      first(db.sqlite, k.selectFrom('view_jobs').selectAll()
+    jobByRef: (ref: string): Promise<JobRow[]> =>
+      k.selectFrom('view_jobs').selectAll().where('id', '>=', ref).where('id', '<', `${ref}\uffff`).limit(2).execute(),
+    job: (id: string): Promise<JobRow | undefined> => k.selectFrom('view_jobs').selectAll().where('id', '=', id).executeTakeFirst(),
+    liveJobForFile: (versionId: number, fileId: number): Promise<JobRow | undefined> =>
+      k.selectFrom('view_jobs').selectAll()
         .where('version_id', '=', versionId).where('file_id', '=', fileId)
-        .where('state', 'not in', ['failed', 'cancelled']).orderBy('seq', 'desc')),
-    catalog: (): CatalogRow[] => all(db.sqlite, k.selectFrom('view_catalog').selectAll().orderBy('path')),
-    identities: (): IdentityRow[] => all(db.sqlite, k.selectFrom('view_identity').selectAll().where('known', '=', 1)),
-    updates: (): UpdateRow[] => all(db.sqlite, k.selectFrom('view_updates').selectAll().orderBy('model_id')),
-    ignores: (): Set<string> => new Set(all(db.sqlite, k.selectFrom('view_update_ignores').select('key')).map((r) => r.key)),
-    replacements: () => all(db.sqlite, k.selectFrom('view_file_replacements').selectAll().orderBy('version_id')),
-    setting: (key: string): string | undefined =>
-      first(db.sqlite, k.selectFrom('view_settings').select('value').where('key', '=', key))?.value,
+        .where('state', 'not in', ['failed', 'cancelled']).orderBy('seq', 'desc').executeTakeFirst(),
+    /** Jobs the scheduler may start: queued, waiting, and those a crash left running; oldest first. */
+    schedulableJobs: () =>
+      k.selectFrom('view_jobs').select(['id', 'state', 'next_attempt_at'])
+        .where('state', 'in', ['queued', 'waiting', 'resolving', 'downloading', 'verifying']).orderBy('seq').execute(),
+    jobCounts: () => k.selectFrom('view_jobs').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('state').execute(),
+    catalog: (): Promise<CatalogRow[]> => k.selectFrom('view_catalog').selectAll().orderBy('path').execute(),
+    identities: (): Promise<IdentityRow[]> => k.selectFrom('view_identity').selectAll().where('known', '=', 1).execute(),
+    updates: (): Promise<UpdateRow[]> => k.selectFrom('view_updates').selectAll().orderBy('model_id').execute(),
+    ignores: async (): Promise<Set<string>> => new Set((await k.selectFrom('view_update_ignores').select('key').execute()).map((r) => r.key)),
+    replacements: () => k.selectFrom('view_file_replacements').selectAll().orderBy('version_id').execute(),
+    setting: async (key: string): Promise<string | undefined> =>
+      (await k.selectFrom('view_settings').select('value').where('key', '=', key).executeTakeFirst())?.value,
   };
 }
 export type ViewQueries = ReturnType<typeof viewQueries>;
@@ -59,17 +63,16 @@ export type ViewQueries = ReturnType<typeof viewQueries>;
  * The catalog as users see it: scan-found files take their identity from the library, and each entry shows the
  * update that still applies to it: newer than what is installed, not installed anywhere since, not ignored.
  */
-export function libraryState(views: ViewQueries): { entries: CatalogEntryJson[]; updates: AvailableUpdateJson[] } {
-  const identities = new Map(views.identities().map((i) => [i.sha256, i]));
-  const rows = views.catalog();
+export async function libraryState(views: ViewQueries): Promise<{ entries: CatalogEntryJson[]; updates: AvailableUpdateJson[] }> {
+  const [identityRows, rows, ignored, updateRows] = await Promise.all([views.identities(), views.catalog(), views.ignores(), views.updates()]);
+  const identities = new Map(identityRows.map((i) => [i.sha256, i]));
   const installedVersions = new Set<number>();
   for (const r of rows) {
     const v = r.version_id ?? identities.get(r.sha256)?.version_id;
     if (v && r.missing === 0) installedVersions.add(v);
   }
-  const ignored = views.ignores();
   const applicable = new Map(
-    views.updates()
+    updateRows
       .filter((u) => !installedVersions.has(u.latest_version_id) && !ignored.has(ignoreKey(u.model_id, null)) && !ignored.has(ignoreKey(u.model_id, u.latest_version_id)))
       .map((u) => [u.model_id, u]),
   );

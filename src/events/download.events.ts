@@ -53,16 +53,22 @@ export const downloadAttemptStarted = defineEvent(
 
 export const Segment = z.object({ index: z.number().int().nonnegative(), start: z.number().int().nonnegative(), end: z.number().int().nonnegative() });
 
+const transferPlannedV1 = z.object({
+  totalBytes: z.number().int().nonnegative(),
+  segments: z.array(Segment).min(1),
+  etag: z.string().max(512).nullable(),
+  lastModified: z.string().max(128).nullable(),
+  /** Where the bytes are staged, relative to the staging folder. */
+  partName: z.string().min(1).max(300),
+});
+
 export const downloadTransferPlanned = defineEvent(
   'download.transfer_planned',
-  z.object({
-    totalBytes: z.number().int().nonnegative(),
-    segments: z.array(Segment).min(1),
-    etag: z.string().max(512).nullable(),
-    lastModified: z.string().max(128).nullable(),
-    /** Where the bytes are staged, relative to the staging folder. */
-    partName: z.string().min(1).max(300),
+  transferPlannedV1.extend({
+    /** The storage host answered a ranged request with the whole file: this job stays on one connection. */
+    rangesIgnored: z.boolean(),
   }),
+  { version: 2, past: { 1: { schema: transferPlannedV1, up: (d) => ({ ...(d as object), rangesIgnored: false }) } } },
 );
 
 /** The storage host's validator, when first seen or when it changed: later attempts send it as If-Range. */
@@ -111,6 +117,38 @@ export const downloadPlaced = defineEvent(
   }),
 );
 
+/**
+ * A transient failure (network, 5xx, 429, stall, storage host down, disk full in the data folder): the job waits
+ * and starts again by itself at `nextAttemptAt`, resuming from its last durable chunk.
+ */
+export const downloadRetryScheduled = defineEvent(
+  'download.retry_scheduled',
+  z.object({
+    /** Automatic retries in a row without progress, this one included. */
+    retry: z.number().int().positive(),
+    code: z.string().max(64),
+    message: z.string().max(2000),
+    delayMs: z.number().int().nonnegative(),
+    nextAttemptAt: z.string().max(64),
+    /** When this streak of failures began: the job gives up once it lasts too long. */
+    failingSince: z.string().max(64),
+  }),
+);
+
+/** One connection failed and is tried again after a pause, or a stalled one was dropped and reconnected. */
+export const downloadSegmentRetried = defineEvent(
+  'download.segment_retried',
+  z.object({
+    segment: z.number().int().nonnegative(),
+    failure: z.enum(['network', 'stall', 'status', 'expired']),
+    detail: z.string().max(1000),
+    delayMs: z.number().int().nonnegative(),
+  }),
+);
+
+/** The signed storage URL was asked for again: it had expired, or the storage host refused it. */
+export const downloadUrlRefreshed = defineEvent('download.url_refreshed', z.object({ reason: z.string().max(500) }));
+
 export const downloadPaused = defineEvent(
   'download.paused',
   z.object({ reason: z.enum(['user', 'disk_full']), message: z.string().max(2000).nullable() }),
@@ -127,5 +165,6 @@ export const downloadFailed = defineEvent(
 export const downloadEvents = [
   downloadRequested, downloadResolved, downloadAttemptStarted, downloadTransferPlanned, downloadValidatorSeen, downloadChunkWritten,
   downloadTransferRestarted, downloadTransferCompleted, downloadHashVerified, downloadHashMismatched, downloadPlaced,
-  downloadPaused, downloadResumed, downloadCancelled, downloadRetried, downloadFailed,
+  downloadPaused, downloadResumed, downloadCancelled, downloadRetried, downloadFailed, downloadRetryScheduled,
+  downloadSegmentRetried, downloadUrlRefreshed,
 ] as const;

@@ -1,8 +1,8 @@
+import { statusAfter, type JobState } from '../events/download.decider.js';
 import type { DomainStoredEvent } from '../events/index.js';
 import { table, type Projection, type ViewWriter } from './projection.js';
 
-export type JobState = 'queued' | 'resolving' | 'downloading' | 'paused' | 'verifying' | 'completed' | 'failed' | 'cancelled';
-export const ACTIVE_STATES: readonly JobState[] = ['queued', 'resolving', 'downloading', 'verifying', 'paused'];
+export type { JobState };
 
 // A type alias, not an interface: aliases are indexable, which the generic view writer needs.
 export type JobRow = {
@@ -24,6 +24,10 @@ export type JobRow = {
   bytes_done: number;
   bytes_total: number | null;
   attempts: number;
+  /** When a waiting job tries again (ISO). */
+  next_attempt_at: string | null;
+  /** 1 while the whole file is on disk and hashed: a restarted attempt goes on with verifying. */
+  transferred: number;
   error: string | null;
   error_code: string | null;
   folder: string | null;
@@ -36,81 +40,84 @@ export type JobRow = {
 export const jobsTable = table<JobRow>('view_jobs', 'id', [
   'id', 'seq', 'state', 'input', 'model_id', 'version_id', 'file_id', 'file_name', 'model_name', 'version_name',
   'model_type', 'base_model', 'expected_sha256', 'sha256', 'path', 'bytes_done', 'bytes_total', 'attempts', 'error',
-  'error_code', 'folder', 'routing_reason', 'flagged', 'created_at', 'updated_at',
+  'error_code', 'folder', 'routing_reason', 'flagged', 'created_at', 'updated_at', 'next_attempt_at', 'transferred',
 ]);
 
 const jobIdOf = (streamId: string): string => streamId.slice('download-'.length);
 
-function foldJob(job: JobRow | undefined, e: DomainStoredEvent): JobRow | undefined {
+function foldRow(job: JobRow | undefined, e: DomainStoredEvent): JobRow | undefined {
   if (e.type === 'download.requested') {
     return {
       id: e.data.jobId, seq: e.position, state: 'resolving', input: e.data.input,
       model_id: e.data.modelId ?? null, version_id: e.data.versionId ?? null, file_id: e.data.fileId ?? null,
       file_name: null, model_name: null, version_name: null, model_type: null, base_model: null,
       expected_sha256: null, sha256: null, path: null, bytes_done: 0, bytes_total: null, attempts: 0,
-      error: null, error_code: null, folder: null, routing_reason: null, flagged: null,
+      next_attempt_at: null, transferred: 0, error: null, error_code: null, folder: null, routing_reason: null, flagged: null,
       created_at: e.recordedAt, updated_at: e.recordedAt,
     };
   }
   if (!job) return undefined;
-  const at = { updated_at: e.recordedAt };
+  const state = statusAfter(job.state, e, { transferred: job.transferred === 1 });
+  const at = { updated_at: e.recordedAt, state: state === 'none' ? job.state : state };
   switch (e.type) {
     case 'download.resolved':
       return {
-        ...job, ...at, state: 'queued', model_id: e.data.modelId, version_id: e.data.versionId, file_id: e.data.fileId,
+        ...job, ...at, model_id: e.data.modelId, version_id: e.data.versionId, file_id: e.data.fileId,
         file_name: e.data.fileName, model_name: e.data.modelName, version_name: e.data.versionName,
         model_type: e.data.modelType, base_model: e.data.baseModel, expected_sha256: e.data.sha256,
         bytes_total: e.data.sizeBytes,
       };
     case 'download.attempt_started':
-      return { ...job, ...at, state: 'resolving', attempts: e.data.attempt, error: null, error_code: null };
+      return { ...job, ...at, attempts: e.data.attempt, next_attempt_at: null, error: null, error_code: null };
     case 'download.transfer_planned':
-      return { ...job, ...at, state: 'downloading', bytes_done: 0, bytes_total: e.data.totalBytes };
+      return { ...job, ...at, bytes_done: 0, bytes_total: e.data.totalBytes };
     case 'download.chunk_written':
-      return { ...job, ...at, state: 'downloading', bytes_done: job.bytes_done + e.data.length };
+      return { ...job, ...at, bytes_done: job.bytes_done + e.data.length };
     case 'download.transfer_restarted':
-      return { ...job, ...at, bytes_done: 0 };
+      return { ...job, ...at, bytes_done: 0, sha256: null, transferred: 0 };
     case 'download.transfer_completed':
-      return { ...job, ...at, state: 'verifying', sha256: e.data.sha256, bytes_done: e.data.bytes };
+      return { ...job, ...at, sha256: e.data.sha256, bytes_done: e.data.bytes, transferred: 1 };
     case 'download.hash_verified':
       return { ...job, ...at, sha256: e.data.sha256 };
     case 'download.hash_mismatched':
       return {
-        ...job, ...at, state: 'failed', sha256: e.data.actual, error_code: 'HASH_MISMATCH',
+        ...job, ...at, sha256: e.data.actual, transferred: 0, bytes_done: 0, error_code: 'HASH_MISMATCH',
         error: `hash mismatch: CivitAI lists ${e.data.expected}, the download is ${e.data.actual}; the file was quarantined and nothing was placed (run \`comfyui-dl retry ${job.id}\`)`,
       };
     case 'routing.decided':
       return { ...job, ...at, folder: e.data.folder, routing_reason: e.data.reason, flagged: e.data.flagged, base_model: e.data.baseModel ?? job.base_model };
     case 'download.placed':
-      return { ...job, ...at, state: 'completed', path: e.data.path, folder: e.data.folder, sha256: e.data.sha256 };
+      return { ...job, ...at, path: e.data.path, folder: e.data.folder, sha256: e.data.sha256 };
+    case 'download.retry_scheduled':
+      return at.state === 'waiting' ? { ...job, ...at, next_attempt_at: e.data.nextAttemptAt, error: e.data.message, error_code: e.data.code } : { ...job, ...at };
     case 'download.paused':
-      return { ...job, ...at, state: 'paused', error: e.data.message, error_code: e.data.reason === 'disk_full' ? 'DISK_FULL' : null };
+      return { ...job, ...at, next_attempt_at: null, error: e.data.message, error_code: e.data.reason === 'disk_full' ? 'DISK_FULL' : null };
     case 'download.resumed':
     case 'download.retried':
-      return { ...job, ...at, state: 'queued', error: null, error_code: null };
+      return { ...job, ...at, next_attempt_at: null, error: null, error_code: null };
     case 'download.cancelled':
-      return { ...job, ...at, state: 'cancelled' };
+      return { ...job, ...at, next_attempt_at: null, transferred: 0 };
     case 'download.failed':
-      return { ...job, ...at, state: 'failed', error: e.data.message, error_code: e.data.code };
+      return at.state === 'failed' ? { ...job, ...at, next_attempt_at: null, error: e.data.message, error_code: e.data.code } : { ...job, ...at };
     default:
-      return job;
+      return { ...job, ...at };
   }
 }
 
 export const queueProjection: Projection = {
   name: 'queue',
-  version: 1,
+  version: 2,
   tables: [jobsTable],
   handles: new Set([
     'download.requested', 'download.resolved', 'download.attempt_started', 'download.transfer_planned',
     'download.chunk_written', 'download.transfer_restarted', 'download.transfer_completed', 'download.hash_verified',
     'download.hash_mismatched', 'routing.decided', 'download.placed', 'download.paused', 'download.resumed',
-    'download.retried', 'download.cancelled', 'download.failed',
+    'download.retried', 'download.cancelled', 'download.failed', 'download.retry_scheduled',
   ]),
   apply(view: ViewWriter, e: DomainStoredEvent): void {
     if (!e.streamId.startsWith('download-')) return;
     const id = jobIdOf(e.streamId);
-    const next = foldJob(view.get(jobsTable, id), e);
+    const next = foldRow(view.get(jobsTable, id), e);
     if (next) view.put(jobsTable, next);
   },
 };

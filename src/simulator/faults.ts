@@ -24,6 +24,7 @@ export type Fault = FaultScope &
         readonly target: FaultTarget;
       }
     | /** Storage: after `afterBytes` body bytes, send nothing for `ms`. */ { readonly kind: 'stall'; readonly afterBytes: number; readonly ms: number }
+    | /** Storage: think for `ms` before sending the response headers (a cold object on a slow origin). */ { readonly kind: 'slow-headers'; readonly ms: number }
     | /** Storage: at most `bytesPerSecond` on the connection. */ { readonly kind: 'throttle'; readonly bytesPerSecond: number }
     | /** Download endpoint: 200 text/html login page instead of the redirect. */ { readonly kind: 'html-login' }
     | /** API host: a 403 Cloudflare challenge page; `target` narrows it to metadata or downloads. */ {
@@ -51,6 +52,7 @@ const TARGETS_OF: { readonly [K in FaultKind]: (fault: FaultOf<K>) => readonly F
   'change-etag': () => ['storage'],
   status: (fault) => [fault.target],
   stall: () => ['storage'],
+  'slow-headers': () => ['storage'],
   throttle: () => ['storage'],
   'html-login': () => ['download'],
   cloudflare: (fault) => (fault.target ? [fault.target] : ['api', 'download']),

@@ -118,7 +118,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const recordApi = recorder(requests, 'api');
   storageServer.on('request', guarded((req, res) => {
     recordStorage(req);
-    handleStorageRequest({ world, signer, faults }, req, res);
+    return handleStorageRequest({ world, signer, faults }, req, res);
   }));
   apiServer.on('request', guarded((req, res) => {
     recordApi(req);

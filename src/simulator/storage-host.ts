@@ -1,6 +1,7 @@
 // The storage host (stand-in for CivitAI's R2/B2 buckets): serves presigned URLs with Range, If-Range, ETag and
 // Content-Disposition, and refuses credentials it should never see.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultBook, RequestSubject } from './faults.js';
 import { ifRangeHolds, parseRange } from './range.js';
 import { sendS3Error, type Headers } from './http-send.js';
@@ -23,7 +24,7 @@ const STATUS_CODES: Readonly<Record<number, string>> = {
   503: 'ServiceUnavailable',
 };
 
-export function handleStorageRequest(deps: StorageHostDeps, req: IncomingMessage, res: ServerResponse): void {
+export async function handleStorageRequest(deps: StorageHostDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { world, signer, faults } = deps;
   const target = new URL(req.url ?? '/', 'http://storage.invalid');
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -72,6 +73,8 @@ export function handleStorageRequest(deps: StorageHostDeps, req: IncomingMessage
     return sendS3Error(res, 416, 'InvalidRange', 'The requested range is not satisfiable', { ...common, 'Content-Range': `bytes */${size}` });
   }
   const [start, end] = requested.kind === 'partial' ? [requested.start, requested.end + 1] : [0, size];
+  const [slow] = req.method === 'GET' ? faults.take(subject, ['slow-headers']) : [];
+  if (slow) await sleep(slow.ms);
   res.writeHead(requested.kind === 'partial' ? 206 : 200, {
     ...common,
     'Content-Type': 'application/octet-stream',

@@ -97,6 +97,8 @@ export async function streamBody(res: ServerResponse, content: FileContent, star
     return !gone(res);
   };
 
+  // A real server's headers leave before its body: a stall at byte 0 is a silent body, not missing headers.
+  res.flushHeaders();
   if (!(await flushAndShape())) return;
   let cut = nextCut();
   for (const fresh of content.pieces(start, end)) {

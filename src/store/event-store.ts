@@ -22,7 +22,8 @@ export interface AppendRequest {
 export type AppendError =
   | { readonly code: 'CONFLICT'; readonly message: string; readonly streamId: string; readonly expected: number; readonly actual: number }
   | { readonly code: 'INVALID_EVENT'; readonly message: string }
-  | { readonly code: 'STORAGE'; readonly message: string };
+  /** The database refused the write (disk full, busy, I/O): `errno` is SQLite's code, such as SQLITE_FULL. */
+  | { readonly code: 'STORAGE'; readonly message: string; readonly errno: string | null };
 
 export interface ReadFilter {
   readonly streamId?: string;
@@ -30,12 +31,17 @@ export interface ReadFilter {
   readonly types?: readonly string[];
 }
 
+/**
+ * The log, as every part of the daemon sees it. Asynchronous so that a server database can stand behind it; the
+ * SQLite implementation does its work synchronously inside each call, so nothing interleaves with an append.
+ */
 export interface EventStore {
   /** Appends to several streams in one transaction; projections fold inside it. All or nothing. */
-  append(requests: readonly AppendRequest[]): Result<StoredEvent[], AppendError>;
-  readAll(options: { after: number; limit: number } & ReadFilter): StoredEvent[];
-  readStream(streamId: string): StoredEvent[];
-  head(): number;
+  append(requests: readonly AppendRequest[]): Promise<Result<StoredEvent[], AppendError>>;
+  readAll(options: { after: number; limit: number } & ReadFilter): Promise<StoredEvent[]>;
+  /** A stream's events after stream position `after` (0: the whole stream), in order. */
+  readStream(streamId: string, after?: number): Promise<StoredEvent[]>;
+  head(): Promise<number>;
   /** Every committed batch, after COMMIT, in commit order. */
   readonly commits$: Subject<readonly StoredEvent[]>;
   /** Empties every view and folds the whole log again; never runs a side effect. */
@@ -62,7 +68,7 @@ export function createEventStore(
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     head: db.prepare('SELECT COALESCE(MAX(global_position), 0) FROM events').pluck(),
-    stream: db.prepare('SELECT * FROM events WHERE stream_id = ? ORDER BY stream_position'),
+    stream: db.prepare('SELECT * FROM events WHERE stream_id = ? AND stream_position > ? ORDER BY stream_position'),
     checkpoint: db.prepare('INSERT OR REPLACE INTO checkpoints (name, position, version) VALUES (?, ?, ?)'),
     checkpoints: db.prepare('SELECT name, position, version FROM checkpoints'),
   };
@@ -95,11 +101,16 @@ export function createEventStore(
       if (!first) continue;
       const existing = q.byEventId.get(first.eventId) as EventRow | undefined;
       if (existing) {
-        // A retried append: the same ids are already in the log, so it is acknowledged without writing again.
-        for (const e of r.events) {
-          const row = q.byEventId.get(e.eventId) as EventRow | undefined;
-          if (row) stored.push(toStored(row));
-        }
+        // A retried append, or a fact keyed by a natural id (`identified:<sha256>`) told again: the first telling
+        // stands and is acknowledged without writing. An id never names events of two streams or two types: that
+        // would silently drop a different event, so it is refused as the caller's bug.
+        r.encoded.forEach((e, i) => {
+          const row = q.byEventId.get((r.events[i] as NewEvent).eventId) as EventRow | undefined;
+          if (!row || row.stream_id !== r.streamId || row.type !== e.type) {
+            throw new ReusedIdSignal((r.events[i] as NewEvent).eventId);
+          }
+          stored.push(toStored(row));
+        });
         continue;
       }
       const actual = (q.streamVersion.get(r.streamId) as number | null) ?? 0;
@@ -126,7 +137,7 @@ export function createEventStore(
     return stored;
   });
 
-  const append = (requests: readonly AppendRequest[]): Result<StoredEvent[], AppendError> => {
+  const append = async (requests: readonly AppendRequest[]): Promise<Result<StoredEvent[], AppendError>> => {
     const prepared = [];
     for (const r of requests) {
       const meta = EventMetadata.safeParse(r.metadata);
@@ -149,7 +160,8 @@ export function createEventStore(
           message: `stream ${e.streamId} is at version ${e.actual}, expected ${e.expected}: someone else changed it first; reload and try again`,
         });
       }
-      return err({ code: 'STORAGE', message: `could not write the event log: ${(e as Error).message}` });
+      if (e instanceof ReusedIdSignal) return err({ code: 'INVALID_EVENT', message: e.message });
+      return err({ code: 'STORAGE', message: `could not write the event log: ${(e as Error).message}`, errno: (e as { code?: string }).code ?? null });
     }
     const fresh = stored.filter((s) => s.position > lastEmitted);
     if (fresh.length > 0) {
@@ -160,7 +172,7 @@ export function createEventStore(
   };
   let lastEmitted = q.head.get() as number;
 
-  const readAll = (o: { after: number; limit: number } & ReadFilter): StoredEvent[] => {
+  const readAll = async (o: { after: number; limit: number } & ReadFilter): Promise<StoredEvent[]> => {
     const where = ['global_position > ?'];
     const params: unknown[] = [o.after];
     const add = (clause: string, ...values: unknown[]): void => {
@@ -210,8 +222,8 @@ export function createEventStore(
   return {
     append,
     readAll,
-    readStream: (streamId) => (q.stream.all(streamId) as EventRow[]).map(toStored),
-    head: () => q.head.get() as number,
+    readStream: async (streamId, after = 0) => (q.stream.all(streamId, after) as EventRow[]).map(toStored),
+    head: async () => q.head.get() as number,
     commits$,
     replay: (options) => rebuild(projections, options?.pageSize),
     catchUpProjections: async () => {
@@ -225,6 +237,12 @@ export function createEventStore(
       if (stale.length > 0) await rebuild(projections);
     },
   };
+}
+
+class ReusedIdSignal extends Error {
+  constructor(readonly eventId: string) {
+    super(`event id ${eventId} already names another event: ids must be unique per event`);
+  }
 }
 
 class ConflictSignal extends Error {

@@ -12,15 +12,16 @@ export function matches(event: StoredEvent, filter: ReadFilter): boolean {
 export type LiveItem = { readonly kind: 'event'; readonly event: StoredEvent } | { readonly kind: 'caught_up'; readonly position: number };
 
 /**
- * Every event after `from`, in order, exactly once: pages from the table until a short page, then switches to the
- * commit feed in the same synchronous stretch (appends are synchronous in this process, so none can fall in
- * between). Live batches are filtered by position, so an event read by a page is never delivered twice.
+ * Every event after `from`, in order, exactly once: listens to the commit feed first (holding what it brings), then
+ * pages through the table until a short page, then hands over the held batches and goes live. Everything is
+ * filtered by position, so an event both read by a page and held from the feed is delivered once, and none can
+ * fall between the last page and the feed whatever the store does between two awaits.
  */
 export function liveFrom(store: EventStore, from: number, filter: ReadFilter = {}, pageSize = 1000): Observable<LiveItem> {
   return new Observable<LiveItem>((subscriber) => {
     let last = from;
     let stopped = false;
-    let live: { unsubscribe(): void } | undefined;
+    let held: (readonly StoredEvent[])[] | undefined = [];
 
     const deliver = (events: readonly StoredEvent[]): void => {
       for (const e of events) {
@@ -29,26 +30,32 @@ export function liveFrom(store: EventStore, from: number, filter: ReadFilter = {
         if (matches(e, filter)) subscriber.next({ kind: 'event', event: e });
       }
     };
+    const live = store.commits$.subscribe((batch) => (held ? held.push(batch) : deliver(batch)));
 
-    const catchUp = (): void => {
-      if (stopped) return;
-      const page = store.readAll({ after: last, limit: pageSize, ...filter });
-      deliver(page);
-      if (page.length === pageSize) {
-        setImmediate(catchUp);
-        return;
+    const catchUp = async (): Promise<void> => {
+      for (;;) {
+        if (stopped) return;
+        const page = await store.readAll({ after: last, limit: pageSize, ...filter });
+        const reached = page.at(-1)?.position;
+        deliver(page);
+        if (page.length < pageSize) break;
+        // A filtered page skips non-matching positions: move past them too.
+        if (reached !== undefined) last = Math.max(last, reached);
+        await new Promise((resolve) => setImmediate(resolve));
       }
-      // A short filtered page means nothing else matches up to the head; appends are synchronous, so the head
-      // read here and the switch to the commit feed happen with nothing in between.
-      last = Math.max(last, store.head());
-      live = store.commits$.subscribe({ next: deliver });
-      subscriber.next({ kind: 'caught_up', position: last });
+      // A short page means nothing else matches up to the head as it was when the page was read.
+      const head = await store.head();
+      const pending = held ?? [];
+      held = undefined;
+      for (const batch of pending) deliver(batch);
+      last = Math.max(last, head);
+      if (!stopped) subscriber.next({ kind: 'caught_up', position: last });
     };
 
-    setImmediate(catchUp);
+    setImmediate(() => void catchUp().catch((e: unknown) => subscriber.error(e)));
     return () => {
       stopped = true;
-      live?.unsubscribe();
+      live.unsubscribe();
     };
   });
 }

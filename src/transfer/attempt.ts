@@ -16,8 +16,11 @@ export type Failure =
 export type AttemptOutcome =
   | { kind: 'complete' }
   | { kind: 'interrupted'; failure: Failure }
-  /** The bytes on disk cannot be combined with what the server now sends: start the file over. */
-  | { kind: 'restart'; reason: string; singleConnection: boolean; validator: Validator }
+  /**
+   * The bytes on disk cannot be combined with what the server now sends: start the file over, because the file
+   * really changed (a new validator), or because the server ignores Range and only ever sends the whole file.
+   */
+  | { kind: 'restart'; reason: string; cause: RestartCause; validator: Validator; host: string }
   | { kind: 'fatal'; error: TransferError }
   /** The whole transfer is stopping (pause, cancel, another connection's failure). */
   | { kind: 'stopped' };
@@ -45,6 +48,8 @@ export interface AttemptEnv {
   onBytesReceived(bytes: number): void;
 }
 
+export type RestartCause = 'changed' | 'ranges_ignored';
+
 export interface AttemptRange {
   segment: number;
   /** First byte not yet written. */
@@ -69,8 +74,7 @@ export async function fetchRange(env: AttemptEnv, url: string, range: AttemptRan
   const onStop = (): void => controller.abort(env.stopSignal.reason);
   if (env.stopSignal.aborted) return { kind: 'stopped' };
   env.stopSignal.addEventListener('abort', onStop, { once: true });
-  const detector = new StallDetector(env.stallLimits, Date.now());
-  const unwatch = env.watch(detector, (reason) => controller.abort(new Stall(reason)));
+  let unwatch = (): void => undefined;
   const interruption = (error: unknown): AttemptOutcome => {
     const reason: unknown = controller.signal.reason;
     if (reason instanceof Stall) return { kind: 'interrupted', failure: { type: 'stall', detail: reason.reason } };
@@ -92,6 +96,10 @@ export async function fetchRange(env: AttemptEnv, url: string, range: AttemptRan
       response.body.dump().catch(() => undefined);
       return early;
     }
+    // The stall clock starts with the headers: a server may think a long while before its first byte (the
+    // dispatcher's headers timeout bounds that), but once the body flows, a pause in it is a stall.
+    const detector = new StallDetector(env.stallLimits, Date.now());
+    unwatch = env.watch(detector, (reason) => controller.abort(new Stall(reason)));
     return await receive(env, range, response, host, detector, interruption);
   } finally {
     unwatch();
@@ -117,14 +125,12 @@ function judge(env: AttemptEnv, range: AttemptRange, response: Dispatcher.Respon
       const comparison = compareValidator(env.validator(), seen);
       if (verdict.kind === 'whole' && !env.acceptsWholeBody(range)) {
         // A 200 to a ranged request: the server ignores Range, or If-Range found the file changed.
-        const reason =
-          comparison === 'changed'
-            ? `the file on ${host} changed (If-Range answered with the whole new file)`
-            : `${host} ignored the Range request and sent the whole file`;
-        return { kind: 'restart', reason, singleConnection: true, validator: seen };
+        return comparison === 'changed'
+          ? { kind: 'restart', reason: `the file on ${host} changed (If-Range answered with the whole new file)`, cause: 'changed', validator: seen, host }
+          : { kind: 'restart', reason: `${host} ignored the Range request and sent the whole file`, cause: 'ranges_ignored', validator: seen, host };
       }
       if (comparison === 'changed' && verdict.kind === 'partial') {
-        return { kind: 'restart', reason: `the file on ${host} changed (new ETag or Last-Modified)`, singleConnection: false, validator: seen };
+        return { kind: 'restart', reason: `the file on ${host} changed (new ETag or Last-Modified)`, cause: 'changed', validator: seen, host };
       }
       if (comparison !== 'same') env.adoptValidator(seen);
       return undefined;

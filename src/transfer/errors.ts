@@ -14,6 +14,7 @@ export const transferErrorSchema = z.discriminatedUnion('code', [
   z.object({ code: z.literal('HTTP_STATUS'), message, status: z.number().int(), retryable: z.boolean() }),
   z.object({ code: z.literal('HTML_RESPONSE'), message, status: z.number().int() }),
   z.object({ code: z.literal('REMOTE_CHANGED'), message, restarts: z.number().int() }),
+  z.object({ code: z.literal('RANGES_IGNORED'), message, restarts: z.number().int() }),
   z.object({ code: z.literal('STALLED'), message }),
   z.object({ code: z.literal('NETWORK'), message }),
   z.object({ code: z.literal('ABORTED'), message }),
@@ -88,6 +89,14 @@ export const remoteChanged = (restarts: number): TransferError => ({
   message:
     `The file on the server kept changing (the download restarted ${restarts} times). It was probably re-uploaded: ` +
     'refresh the model details and start the download again later.',
+  restarts,
+});
+
+export const rangesIgnored = (host: string, restarts: number): TransferError => ({
+  code: 'RANGES_IGNORED',
+  message:
+    `${host} cannot resume a download (it ignores Range requests), and the connection dropped ${restarts + 1} times ` +
+    'before the whole file arrived. It will be tried again from the start.',
   restarts,
 });
 

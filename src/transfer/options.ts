@@ -24,7 +24,10 @@ export const transferOptionsSchema = z.object({
   durableEvery: z
     .object({ bytes: z.number().int().min(1), ms: z.number().int().min(1) })
     .default({ bytes: 16 * MiB, ms: 1000 }),
+  /** No body byte for this long (once the headers came) drops the connection and resumes it. */
   stallMs: z.number().int().min(10).default(30_000),
+  /** How long a server may think before its response headers: slow origins answer a cold file late. */
+  headersTimeoutMs: z.number().int().min(10).default(300_000),
   minBytesPerSecond: z.number().positive().optional(),
   retry: retryPolicySchema.default({ maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 30_000 }),
   /** Restarts from zero (remote changed, Range ignored) tolerated before REMOTE_CHANGED. */

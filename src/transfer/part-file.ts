@@ -32,22 +32,24 @@ export class PartFile {
   private constructor(
     private readonly handle: FileHandle,
     readonly path: string,
-    readonly totalBytes: number,
+    /** Bytes still to be written: what a full disk reports as needed. */
+    private readonly stillNeeded: () => number,
     /** Size found on disk before it was sized to totalBytes (0 when it was created). */
     readonly sizeFound: number,
+    readonly totalBytes: number,
   ) {}
 
-  static async open(path: string, totalBytes: number): Promise<Result<PartFile, TransferError>> {
+  static async open(path: string, totalBytes: number, stillNeeded: () => number = () => totalBytes): Promise<Result<PartFile, TransferError>> {
     let handle: FileHandle | undefined;
     try {
       // Neither O_TRUNC (resume needs the bytes) nor O_APPEND (Linux ignores positions with it).
       handle = await open(path, constants.O_RDWR | constants.O_CREAT, 0o644);
       const { size } = await handle.stat();
       if (size !== totalBytes) await handle.truncate(totalBytes);
-      return ok(new PartFile(handle, path, totalBytes, size));
+      return ok(new PartFile(handle, path, stillNeeded, size, totalBytes));
     } catch (error) {
       await handle?.close().catch(() => undefined);
-      return err(await describeFsError(error, path, totalBytes));
+      return err(await describeFsError(error, path, stillNeeded()));
     }
   }
 
@@ -71,7 +73,7 @@ export class PartFile {
       }
       return ok(undefined);
     } catch (error) {
-      return err(await describeFsError(error, this.path, this.totalBytes));
+      return err(await describeFsError(error, this.path, this.stillNeeded()));
     }
   }
 
@@ -80,7 +82,7 @@ export class PartFile {
       await this.handle.datasync();
       return ok(undefined);
     } catch (error) {
-      return err(await describeFsError(error, this.path, this.totalBytes));
+      return err(await describeFsError(error, this.path, this.stillNeeded()));
     }
   }
 
@@ -91,7 +93,7 @@ export class PartFile {
       await this.handle.truncate(this.totalBytes);
       return ok(undefined);
     } catch (error) {
-      return err(await describeFsError(error, this.path, this.totalBytes));
+      return err(await describeFsError(error, this.path, this.stillNeeded()));
     }
   }
 
@@ -104,12 +106,12 @@ export class PartFile {
   }
 }
 
-async function describeFsError(error: unknown, path: string, totalBytes: number): Promise<TransferError> {
+async function describeFsError(error: unknown, path: string, neededBytes: number): Promise<TransferError> {
   const e = error as NodeJS.ErrnoException;
   if (e.code === 'ENOSPC' || e.code === 'EDQUOT') {
     const folder = dirname(path);
     const free = await freeBytes(folder).catch(() => 0);
-    return diskFull(totalBytes, free, folder);
+    return diskFull(neededBytes, free, folder);
   }
   return diskIo(e.code ?? 'EIO', e.message);
 }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fetchRange, type AttemptEnv, type Failure } from './attempt.js';
+import { fetchRange, type AttemptEnv, type Failure, type RestartCause } from './attempt.js';
 import { DurableLedger, type DurableChunk } from './durable-ledger.js';
 import { DurableSync } from './durable-sync.js';
 import { describeHost, network, stalled, httpStatus, type TransferError } from './errors.js';
@@ -15,32 +15,53 @@ import type { UrlSource } from './url-source.js';
 const WRITE_BUFFERS = 8;
 
 /** How one layout of segments ended. */
-export type RoundEnd =
+export type RoundEnd<E> =
   | { kind: 'complete' }
-  | { kind: 'restart'; reason: string; singleConnection: boolean; validator: Validator }
-  | { kind: 'failed'; error: TransferError }
+  | { kind: 'restart'; reason: string; cause: RestartCause; validator: Validator; host: string }
+  | { kind: 'failed'; error: TransferError | E }
   | { kind: 'aborted' };
 
 /** What stays the same across rounds of one transfer. */
-export interface RoundEnv {
+export interface RoundEnv<E> {
   options: TransferOptions;
   part: PartFile;
   hasher: InOrderHasher;
-  urls: UrlSource;
+  urls: UrlSource<E>;
   /** The caller's pause/cancel signal. */
   signal: AbortSignal;
   onDurable: (chunk: DurableChunk) => void;
+  /** A connection failed (or stalled) and is tried again after `delayMs`. */
+  onRetry: (retry: SegmentRetry) => void;
   attempt: Omit<AttemptEnv, 'stopSignal' | 'acceptsWholeBody' | 'write' | 'writesInFlight'>;
 }
 
-export interface Round {
+export interface Round<E> {
   readonly ledger: DurableLedger;
   readonly sync: DurableSync;
   readonly segments: readonly Segment[];
-  readonly ended: Promise<RoundEnd>;
+  readonly ended: Promise<RoundEnd<E>>;
 }
 
-function giveUp(failure: Failure, host: string, attempts: number): TransferError {
+export interface SegmentRetry {
+  readonly segment: number;
+  readonly failure: Failure['type'];
+  readonly detail: string;
+  readonly delayMs: number;
+}
+
+function describeFailure(failure: Failure): string {
+  switch (failure.type) {
+    case 'network':
+    case 'stall':
+      return failure.detail;
+    case 'status':
+      return failure.error.message;
+    case 'expired':
+      return `the storage host answered ${failure.status} to the signed URL`;
+  }
+}
+
+function giveUp(failure: Failure, host: string, attempts: number, refreshed: boolean): TransferError {
   switch (failure.type) {
     case 'network':
       return network(host, failure.detail, attempts);
@@ -49,17 +70,17 @@ function giveUp(failure: Failure, host: string, attempts: number): TransferError
     case 'status':
       return failure.error;
     case 'expired':
-      return httpStatus(failure.status, `${host} (refusing the download URL even after it was refreshed)`, false);
+      return httpStatus(failure.status, refreshed ? `${host} (refusing the download URL even after it was refreshed)` : host, false);
   }
 }
 
 /** Fetches every unfinished segment of one layout over at most `concurrency` connections. */
-export function startRound(env: RoundEnv, segments: readonly Segment[], concurrency: number): Round {
+export function startRound<E>(env: RoundEnv<E>, segments: readonly Segment[], concurrency: number): Round<E> {
   const { options } = env;
   const ledger = new DurableLedger(segments, options.durableEvery, Date.now());
   const stop = new AbortController();
-  let end: RoundEnd | undefined;
-  const finish = (reason: RoundEnd): void => {
+  let end: RoundEnd<E> | undefined;
+  const finish = (reason: RoundEnd<E>): void => {
     end ??= reason;
     stop.abort();
   };
@@ -108,21 +129,22 @@ export function startRound(env: RoundEnv, segments: readonly Segment[], concurre
           failures = ledger.written(segment.index) > from ? 1 : failures + 1;
           const { failure } = outcome;
           if (failures >= options.retry.maxAttempts) {
-            return finish({ kind: 'failed', error: giveUp(failure, describeHost(url), failures) });
+            return finish({ kind: 'failed', error: giveUp(failure, describeHost(url), failures, env.urls.refreshes > 0) });
           }
           if (failure.type === 'expired') {
-            await env.urls.invalidate(url);
+            await env.urls.invalidate(url, describeFailure(failure));
             if (failures === 1) continue;
           }
           const retryAfter = failure.type === 'status' ? (failure.retryAfterMs ?? 0) : 0;
-          const delay = Math.max(backoffDelayMs(failures, options.retry), retryAfter);
+          const delay = Math.round(Math.max(backoffDelayMs(failures, options.retry), retryAfter));
+          env.onRetry({ segment: segment.index, failure: failure.type, detail: describeFailure(failure), delayMs: delay });
           await sleep(delay, undefined, { signal: stop.signal }).catch(() => undefined);
         }
       }
     }
   }
 
-  async function run(): Promise<RoundEnd> {
+  async function run(): Promise<RoundEnd<E>> {
     const queue = segments.filter((s) => s.done < s.end - s.start).sort((a, b) => a.start - b.start);
     const worker = async (): Promise<void> => {
       for (let next = queue.shift(); next !== undefined && !stop.signal.aborted; next = queue.shift()) {

@@ -3,19 +3,20 @@ import { err, ok, type Result } from 'neverthrow';
 import { Agent } from 'undici';
 import { createInOrderHasher, type InOrderHasher } from '../hashing/index.js';
 import type { DurableChunk } from './durable-ledger.js';
-import { aborted, diskIo, remoteChanged, type TransferError } from './errors.js';
+import { aborted, diskIo, rangesIgnored, remoteChanged, type TransferError } from './errors.js';
 import { transferOptionsSchema, type TransferOptionsInput, type Validator } from './options.js';
 import { checkFreeSpace, PartFile } from './part-file.js';
 import { BufferPool } from './coalescer.js';
-import { startRound, type Round, type RoundEnv } from './round.js';
+import { startRound, type Round, type RoundEnv, type SegmentRetry } from './round.js';
+import type { RestartCause } from './attempt.js';
 import { durableExtent, planSegments, remainingBytes, segmentLayoutProblem, type Segment } from './segments.js';
 import { UrlSource, type ResolveUrl } from './url-source.js';
 import { ValidatorState } from './validator-state.js';
 import { Watchdog } from './watchdog.js';
 
-export type TransferPlan = TransferOptionsInput & {
+export type TransferPlan<E> = TransferOptionsInput & {
   /** The storage URL; called at the start and again whenever the storage host refuses it (403/410). */
-  resolveUrl: ResolveUrl;
+  resolveUrl: ResolveUrl<E>;
   /** Pause or cancel: the transfer reports what is durable and ends with ABORTED. */
   signal: AbortSignal;
 };
@@ -25,8 +26,15 @@ export interface TransferCallbacks {
   onDurable(chunk: DurableChunk): void;
   /** Bytes of the file written so far (not necessarily durable): for display only. */
   onProgress?(bytesWritten: number): void;
-  /** The file starts over from zero with these segments: earlier durable chunks no longer count. */
-  onRestart?(restart: { reason: string; segments: Segment[] }): void;
+  /**
+   * The file starts over from zero with these segments: earlier durable chunks no longer count. `rangesIgnored`:
+   * the server sends only whole files, so the new layout is one connection.
+   */
+  onRestart?(restart: { reason: string; segments: Segment[]; rangesIgnored: boolean }): void;
+  /** A connection failed or stalled and is tried again after a pause. */
+  onRetry?(retry: SegmentRetry): void;
+  /** The storage URL was resolved again after the storage host refused it. */
+  onUrlRefreshed?(reason: string): void;
   /** The server's validator, when first seen or when it changed. */
   onValidator?(validator: Validator): void;
 }
@@ -48,7 +56,7 @@ const PROGRESS_EVERY_MS = 250;
  * durable points, and returns the SHA-256 of the result. It knows nothing of the caller's records: progress
  * leaves only through the callbacks.
  */
-export async function transferFile(plan: TransferPlan, callbacks: TransferCallbacks): Promise<Result<TransferOutcome, TransferError>> {
+export async function transferFile<E>(plan: TransferPlan<E>, callbacks: TransferCallbacks): Promise<Result<TransferOutcome, TransferError | E>> {
   const options = transferOptionsSchema.parse(plan);
   const problem = segmentLayoutProblem(options.totalBytes, options.segments);
   if (problem !== undefined) throw new Error(`transferFile: bad segments: ${problem}`);
@@ -56,7 +64,10 @@ export async function transferFile(plan: TransferPlan, callbacks: TransferCallba
 
   const space = await checkFreeSpace(dirname(options.partPath), remainingBytes(options.segments));
   if (space.isErr()) return err(space.error);
-  const opened = await PartFile.open(options.partPath, options.totalBytes);
+  let round: Round<E> | undefined;
+  // What a full disk still keeps out: the bytes not written yet, not the whole file.
+  const stillNeeded = (): number => (round ? options.totalBytes - round.ledger.writtenBytes(round.segments) : remainingBytes(options.segments));
+  const opened = await PartFile.open(options.partPath, options.totalBytes, stillNeeded);
   if (opened.isErr()) return err(opened.error);
   const part = opened.value;
   let hasher: InOrderHasher | undefined;
@@ -64,35 +75,40 @@ export async function transferFile(plan: TransferPlan, callbacks: TransferCallba
   // Connections beyond N would only compete for the same bandwidth; redirects are never followed.
   const dispatcher = new Agent({
     connections: options.connections,
-    headersTimeout: options.stallMs * 2,
+    headersTimeout: options.headersTimeoutMs,
     bodyTimeout: options.stallMs * 2,
   });
   try {
     hasher = createInOrderHasher(options.partPath);
     const validator = new ValidatorState(options.validator, callbacks.onValidator);
     let received = 0;
-    let restarts = 0;
     let segments: Segment[] = options.segments.map((s) => ({ ...s }));
-    let concurrency = options.connections;
-    let round: Round | undefined;
+    // A layout of one segment is a server that ignores Range (or a small file): more connections cannot help.
+    let single = segments.length === 1;
+    let concurrency = single ? 1 : options.connections;
+    // Only a real change of the file counts towards "it kept changing"; a server without ranges restarts on every
+    // dropped connection, which is bounded separately and worth trying again later.
+    const restarts: Record<RestartCause | 'lost', number> = { changed: 0, ranges_ignored: 0, lost: 0 };
 
-    const restart = async (reason: string, single: boolean): Promise<TransferError | undefined> => {
-      restarts += 1;
-      if (restarts > options.maxRestarts) return remoteChanged(restarts - 1);
+    const restart = async (reason: string, cause: RestartCause | 'lost', host = 'the download server'): Promise<TransferError | undefined> => {
+      restarts[cause] += 1;
+      if (restarts.changed > options.maxRestarts) return remoteChanged(restarts.changed - 1);
+      if (restarts.ranges_ignored > options.maxRestarts) return rangesIgnored(host, restarts.ranges_ignored - 1);
       const wiped = await part.wipe();
       if (wiped.isErr()) return wiped.error;
       hasher?.reset();
+      single ||= cause === 'ranges_ignored';
       segments = single
         ? [{ index: 0, start: 0, end: options.totalBytes, done: 0 }]
         : planSegments(options.totalBytes, options.connections, options.minSegmentBytes);
       concurrency = single ? 1 : options.connections;
-      callbacks.onRestart?.({ reason, segments: segments.map((s) => ({ ...s })) });
+      callbacks.onRestart?.({ reason, segments: segments.map((s) => ({ ...s })), rangesIgnored: cause === 'ranges_ignored' });
       return undefined;
     };
 
     // A part file shorter than the recorded progress lost bytes: nothing in it can be trusted.
     if (part.sizeFound < durableExtent(segments)) {
-      const failed = await restart(`the partial file is shorter (${part.sizeFound} bytes) than the saved progress`, false);
+      const failed = await restart(`the partial file is shorter (${part.sizeFound} bytes) than the saved progress`, 'lost');
       if (failed !== undefined) return err(failed);
     }
     for (const s of segments) hasher.markWritten(s.start, s.start + s.done);
@@ -109,13 +125,14 @@ export async function transferFile(plan: TransferPlan, callbacks: TransferCallba
       round?.sync.poke();
       reportProgress();
     });
-    const env: RoundEnv = {
+    const env: RoundEnv<E> = {
       options,
       part,
       hasher,
-      urls: new UrlSource(plan.resolveUrl),
+      urls: new UrlSource(plan.resolveUrl, (reason) => callbacks.onUrlRefreshed?.(reason)),
       signal: plan.signal,
       onDurable: callbacks.onDurable,
+      onRetry: (retry) => callbacks.onRetry?.(retry),
       attempt: {
         dispatcher,
         totalBytes: options.totalBytes,
@@ -137,7 +154,7 @@ export async function transferFile(plan: TransferPlan, callbacks: TransferCallba
       if (end.kind === 'aborted') return err(aborted());
       if (end.kind === 'failed') return err(end.error);
       validator.adopt(end.validator);
-      const failed = await restart(end.reason, end.singleConnection);
+      const failed = await restart(end.reason, end.cause, end.host);
       if (failed !== undefined) return err(failed);
     }
     reportProgress();
@@ -154,7 +171,7 @@ export async function transferFile(plan: TransferPlan, callbacks: TransferCallba
       etag: validator.current?.etag,
       lastModified: validator.current?.lastModified,
       bytesTransferred: received,
-      restarts,
+      restarts: restarts.changed + restarts.ranges_ignored + restarts.lost,
     });
   } finally {
     watchdog?.stop();

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { placeFile, quarantineFile } from '../../src/handlers/download/place.js';
+import { clearQuarantine, placeFile, quarantineFile } from '../../src/handlers/download/place.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -42,13 +42,18 @@ describe('placing a verified file', () => {
     expect(readFileSync(placed.path)).toEqual(bytes);
   });
 
-  it('quarantines outside the models tree without clobbering earlier quarantined files', async () => {
+  it('keeps only the newest quarantined copy of a job, and clears them when the job completes', async () => {
     const q = join(dir, 'quarantine');
-    const first = await quarantineFile(join(dir, 'staging', 'j.part'), q, 'bad.safetensors');
-    writeFileSync(join(dir, 'staging', 'k.part'), 'again');
-    const second = await quarantineFile(join(dir, 'staging', 'k.part'), q, 'bad.safetensors');
-    expect(first).not.toBe(second);
+    const first = await quarantineFile(join(dir, 'staging', 'j.part'), q, 'job1', 'bad.safetensors');
     expect(readFileSync(first)).toEqual(bytes);
+    writeFileSync(join(dir, 'staging', 'k.part'), 'again');
+    const second = await quarantineFile(join(dir, 'staging', 'k.part'), q, 'job1', 'sub/bad.safetensors');
+    writeFileSync(join(dir, 'staging', 'o.part'), 'other job');
+    const other = await quarantineFile(join(dir, 'staging', 'o.part'), q, 'job2', 'bad.safetensors');
+    expect(readdirSync(q).sort()).toEqual(['job1-sub_bad.safetensors', 'job2-bad.safetensors']);
     expect(readFileSync(second, 'utf8')).toBe('again');
+    await clearQuarantine(q, 'job1');
+    expect(readdirSync(q)).toEqual(['job2-bad.safetensors']);
+    expect(readFileSync(other, 'utf8')).toBe('other job');
   });
 });

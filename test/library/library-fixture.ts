@@ -5,8 +5,7 @@ import { dirname, join } from 'node:path';
 import { createCivitaiClient, type CivitaiClient } from '../../src/civitai/client.js';
 import { buildSafetensorsHeader } from '../../src/safetensors/build.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import type { StoredEvent } from '../../src/events/envelope.js';
-import { openTempStore, type TempStore } from '../support/temp-store.js';
+import { eventsOfType, openTempStore, type TempStore } from '../support/temp-store.js';
 
 export interface LibraryFixture {
   readonly sim: Simulator;
@@ -17,7 +16,7 @@ export interface LibraryFixture {
   readonly log: (line: string) => void;
   /** Writes a file under the models folder, dated an hour ago: files a user had long before the scan. */
   put(path: string, bytes: Uint8Array | string): string;
-  events(type: string): StoredEvent[];
+  events(type: string): { eventId: string; data: unknown }[];
   close(): Promise<void>;
 }
 
@@ -40,7 +39,7 @@ export async function openLibraryFixture(): Promise<LibraryFixture> {
       utimesSync(absolute, HOUR_AGO(), HOUR_AGO());
       return absolute;
     },
-    events: (type) => t.store.readAll({ after: 0, limit: 10_000, types: [type] }),
+    events: (type) => eventsOfType(t, type),
     async close() {
       await sim.close();
       t.close();

@@ -3,7 +3,7 @@ import { startNotifications } from '../../src/handlers/notify/notifications.js';
 import { createNotifier, type Notifier } from '../../src/notify/notifier.js';
 import type { NewEvent } from '../../src/events/envelope.js';
 import { startNotificationServer, startPrivateBus, type NotificationServer, type PrivateBus } from '../notify/notification-server.js';
-import { openTempStore, type TempStore } from '../support/temp-store.js';
+import { eventsOfType, openTempStore, type TempStore } from '../support/temp-store.js';
 
 const SHA = 'c'.repeat(64);
 
@@ -26,8 +26,8 @@ describe('desktop notifications from the log', () => {
     handlers.push(handler);
     return handler;
   };
-  const append = (streamId: string, event: NewEvent) => t.store.append([{ streamId, events: [event], metadata: { actor: 'daemon' } }])._unsafeUnwrap();
-  const sent = () => t.store.readAll({ after: 0, limit: 1000, types: ['notification.sent'] }).map((e) => e.data);
+  const append = async (streamId: string, event: NewEvent) => (await t.store.append([{ streamId, events: [event], metadata: { actor: 'daemon' } }]))._unsafeUnwrap();
+  const sent = () => eventsOfType(t, 'notification.sent').map((e) => e.data);
   const discover = (eventId: string, versionId: number) =>
     append('model-1001', { eventId, type: 'model.version_discovered', data: { modelId: 1001, versionId, versionName: 'v2.0', publishedAt: null, baseModel: 'SD 1.5', installedVersionId: 2001 } });
 

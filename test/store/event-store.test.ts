@@ -12,76 +12,76 @@ describe('event store', () => {
   });
   afterEach(() => t.close());
 
-  it('appends with global and stream positions and reads them back', () => {
-    const r = t.store.append([{ streamId: 'settings', events: [setting('a', 2), setting('b', 3)], metadata: meta }]);
+  it('appends with global and stream positions and reads them back', async () => {
+    const r = (await t.store.append([{ streamId: 'settings', events: [setting('a', 2), setting('b', 3)], metadata: meta }]));
     expect(r._unsafeUnwrap().map((e) => [e.position, e.streamPosition])).toEqual([[1, 1], [2, 2]]);
-    expect(t.store.readStream('settings').map((e) => e.data)).toEqual([{ key: 'concurrency', value: 2 }, { key: 'concurrency', value: 3 }]);
-    expect(t.store.head()).toBe(2);
+    expect((await t.store.readStream('settings')).map((e) => e.data)).toEqual([{ key: 'concurrency', value: 2 }, { key: 'concurrency', value: 3 }]);
+    expect((await t.store.head())).toBe(2);
   });
 
-  it('rejects a stale expected version with CONFLICT and writes nothing', () => {
-    t.store.append([{ streamId: 'settings', events: [setting('a', 2)], expectedVersion: 0, metadata: meta }])._unsafeUnwrap();
-    const stale = t.store.append([{ streamId: 'settings', events: [setting('b', 3)], expectedVersion: 0, metadata: meta }]);
+  it('rejects a stale expected version with CONFLICT and writes nothing', async () => {
+    (await t.store.append([{ streamId: 'settings', events: [setting('a', 2)], expectedVersion: 0, metadata: meta }]))._unsafeUnwrap();
+    const stale = (await t.store.append([{ streamId: 'settings', events: [setting('b', 3)], expectedVersion: 0, metadata: meta }]));
     expect(stale._unsafeUnwrapErr()).toMatchObject({ code: 'CONFLICT', expected: 0, actual: 1 });
-    expect(t.store.head()).toBe(1);
+    expect((await t.store.head())).toBe(1);
   });
 
-  it('treats a retried append with the same event ids as done, not as new events', () => {
-    const first = t.store.append([{ streamId: 'settings', events: [setting('a', 2)], expectedVersion: 0, metadata: meta }])._unsafeUnwrap();
-    const retry = t.store.append([{ streamId: 'settings', events: [setting('a', 2)], expectedVersion: 0, metadata: meta }])._unsafeUnwrap();
+  it('treats a retried append with the same event ids as done, not as new events', async () => {
+    const first = (await t.store.append([{ streamId: 'settings', events: [setting('a', 2)], expectedVersion: 0, metadata: meta }]))._unsafeUnwrap();
+    const retry = (await t.store.append([{ streamId: 'settings', events: [setting('a', 2)], expectedVersion: 0, metadata: meta }]))._unsafeUnwrap();
     expect(retry.map((e) => e.position)).toEqual(first.map((e) => e.position));
-    expect(t.store.head()).toBe(1);
+    expect((await t.store.head())).toBe(1);
   });
 
-  it('refuses UPDATE and DELETE on the log at the database level', () => {
-    t.store.append([{ streamId: 'settings', events: [setting('a', 2)], metadata: meta }])._unsafeUnwrap();
+  it('refuses UPDATE and DELETE on the log at the database level', async () => {
+    (await t.store.append([{ streamId: 'settings', events: [setting('a', 2)], metadata: meta }]))._unsafeUnwrap();
     expect(() => t.db.sqlite.prepare("UPDATE events SET type = 'x'").run()).toThrow(/append-only/);
     expect(() => t.db.sqlite.prepare('DELETE FROM events').run()).toThrow(/append-only/);
   });
 
-  it('rejects data that does not match the event schema before writing', () => {
-    const bad = t.store.append([{ streamId: 'settings', events: [{ eventId: 'x', type: 'settings.changed', data: { key: 'concurrency', value: 99 } }], metadata: meta }]);
+  it('rejects data that does not match the event schema before writing', async () => {
+    const bad = (await t.store.append([{ streamId: 'settings', events: [{ eventId: 'x', type: 'settings.changed', data: { key: 'concurrency', value: 99 } }], metadata: meta }]));
     expect(bad._unsafeUnwrapErr().code).toBe('INVALID_EVENT');
-    const unknown = t.store.append([{ streamId: 'settings', events: [{ eventId: 'y', type: 'nope.happened', data: {} }], metadata: meta }]);
+    const unknown = (await t.store.append([{ streamId: 'settings', events: [{ eventId: 'y', type: 'nope.happened', data: {} }], metadata: meta }]));
     expect(unknown._unsafeUnwrapErr().message).toMatch(/unknown event type/);
-    expect(t.store.head()).toBe(0);
+    expect((await t.store.head())).toBe(0);
   });
 
-  it('is all or nothing across streams in one append', () => {
-    t.store.append([{ streamId: 'settings', events: [setting('a', 2)], metadata: meta }])._unsafeUnwrap();
-    const r = t.store.append([
+  it('is all or nothing across streams in one append', async () => {
+    (await t.store.append([{ streamId: 'settings', events: [setting('a', 2)], metadata: meta }]))._unsafeUnwrap();
+    const r = (await t.store.append([
       { streamId: 'download-j1', events: [newEvent('b', 'download.resumed', {})], metadata: meta },
       { streamId: 'settings', events: [setting('c', 3)], expectedVersion: 0, metadata: meta },
-    ]);
+    ]));
     expect(r.isErr()).toBe(true);
-    expect(t.store.head()).toBe(1);
+    expect((await t.store.head())).toBe(1);
   });
 
-  it('pages by position with filters', () => {
+  it('pages by position with filters', async () => {
     for (let i = 0; i < 25; i++) {
-      t.store.append([{ streamId: i % 2 ? 'settings' : `download-j${i}`, events: [i % 2 ? setting(`s${i}`, 1 + (i % 5)) : newEvent(`d${i}`, 'download.resumed', {})], metadata: meta }])._unsafeUnwrap();
+      (await t.store.append([{ streamId: i % 2 ? 'settings' : `download-j${i}`, events: [i % 2 ? setting(`s${i}`, 1 + (i % 5)) : newEvent(`d${i}`, 'download.resumed', {})], metadata: meta }]))._unsafeUnwrap();
     }
     const pages: number[][] = [];
     let after = 0;
     for (;;) {
-      const page = t.store.readAll({ after, limit: 10 });
+      const page = (await t.store.readAll({ after, limit: 10 }));
       if (page.length === 0) break;
       pages.push(page.map((e) => e.position));
       after = page.at(-1)!.position;
     }
     expect(pages.flat()).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
     expect(pages.map((p) => p.length)).toEqual([10, 10, 5]);
-    expect(t.store.readAll({ after: 0, limit: 100, category: 'settings' })).toHaveLength(12);
-    expect(t.store.readAll({ after: 0, limit: 100, types: ['download.resumed'] })).toHaveLength(13);
-    expect(t.store.readAll({ after: 0, limit: 100, streamId: 'download-j4' })).toHaveLength(1);
+    expect((await t.store.readAll({ after: 0, limit: 100, category: 'settings' }))).toHaveLength(12);
+    expect((await t.store.readAll({ after: 0, limit: 100, types: ['download.resumed'] }))).toHaveLength(13);
+    expect((await t.store.readAll({ after: 0, limit: 100, streamId: 'download-j4' }))).toHaveLength(1);
   });
 
-  it('emits each committed batch once, after commit', () => {
+  it('emits each committed batch once, after commit', async () => {
     const seen: number[] = [];
     const sub = t.store.commits$.subscribe((batch) => seen.push(...batch.map((e) => e.position)));
-    t.store.append([{ streamId: 'settings', events: [setting('a', 2)], metadata: meta }]);
-    t.store.append([{ streamId: 'settings', events: [setting('a', 2)], metadata: meta }]); // retry: nothing new
-    t.store.append([{ streamId: 'settings', events: [setting('b', 4)], metadata: meta }]);
+    (await t.store.append([{ streamId: 'settings', events: [setting('a', 2)], metadata: meta }]));
+    (await t.store.append([{ streamId: 'settings', events: [setting('a', 2)], metadata: meta }])); // retry: nothing new
+    (await t.store.append([{ streamId: 'settings', events: [setting('b', 4)], metadata: meta }]));
     sub.unsubscribe();
     expect(seen).toEqual([1, 2]);
   });

@@ -3,8 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { liveFrom } from '../../src/store/live.js';
 import { openTempStore, type TempStore } from '../support/temp-store.js';
 
-const appendOne = (t: TempStore, i: number, stream = 'settings') =>
-  t.store.append([{ streamId: stream, events: [{ eventId: `e${i}`, type: 'settings.changed', data: { key: 'concurrency', value: 1 + (i % 16) } }], metadata: { actor: 'test' } }])._unsafeUnwrap();
+const appendOne = async (t: TempStore, i: number, stream = 'settings') =>
+  (await t.store.append([{ streamId: stream, events: [{ eventId: `e${i}`, type: 'settings.changed', data: { key: 'concurrency', value: 1 + (i % 16) } }], metadata: { actor: 'test' } }]))._unsafeUnwrap();
 
 describe('live stream', () => {
   let t: TempStore;

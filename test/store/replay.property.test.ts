@@ -9,11 +9,11 @@ describe('replay', () => {
       fc.asyncProperty(history, async (steps) => {
         const t = await openTempStore();
         try {
-          steps.forEach(([job, event], i) => {
+          for (const [i, [job, event]] of steps.entries()) {
             const streamId = event.type === 'settings.changed' ? 'settings' : event.type.startsWith('download.') || event.type === 'routing.decided' ? `download-${job}` : `file-${job}`;
             const data = event.type === 'download.requested' ? { ...event.data, jobId: job } : event.data;
-            t.store.append([{ streamId, events: [{ eventId: `e${i}`, type: event.type, data }], metadata: { actor: 'test' } }])._unsafeUnwrap();
-          });
+            (await t.store.append([{ streamId, events: [{ eventId: `e${i}`, type: event.type, data }], metadata: { actor: 'test' } }]))._unsafeUnwrap();
+          }
           const incremental = dumpViews(t);
           const result = await t.store.replay({ pageSize: 7 });
           expect(result.events).toBe(steps.length);
@@ -29,10 +29,10 @@ describe('replay', () => {
   it('catches up a view whose checkpoint fell behind, at start', async () => {
     const t = await openTempStore();
     try {
-      t.store.append([{ streamId: 'download-j1', events: [
+      (await t.store.append([{ streamId: 'download-j1', events: [
         { eventId: 'a', type: 'download.requested', data: { jobId: 'j1', input: 'x' } },
         { eventId: 'b', type: 'download.paused', data: { reason: 'user', message: null } },
-      ], metadata: { actor: 'test' } }])._unsafeUnwrap();
+      ], metadata: { actor: 'test' } }]))._unsafeUnwrap();
       const before = dumpViews(t);
       t.db.sqlite.prepare('DELETE FROM view_jobs').run();
       t.db.sqlite.prepare("UPDATE checkpoints SET version = 0 WHERE name = 'queue'").run();

@@ -22,7 +22,20 @@ export const domainEvent: fc.Arbitrary<DomainEvent> = fc.oneof(
   fc.record({
     path: name.map((s) => `loras/${s}.safetensors`), folder: fc.constant('loras'), sizeBytes: fc.nat(), sha256: sha, alreadyPresent: fc.boolean(),
   }).map((data) => ({ type: 'download.placed' as const, data })),
+  fc.record({ totalBytes: fc.integer({ min: 1, max: 1 << 30 }), rangesIgnored: fc.boolean() }).map(({ totalBytes, rangesIgnored }) => ({
+    type: 'download.transfer_planned' as const,
+    data: { totalBytes, segments: [{ index: 0, start: 0, end: totalBytes }], etag: null, lastModified: null, partName: 'j.part', rangesIgnored },
+  })),
+  fc.record({ retry: fc.integer({ min: 1, max: 9 }), delayMs: fc.nat(600_000) }).map(({ retry, delayMs }) => ({
+    type: 'download.retry_scheduled' as const,
+    data: { retry, code: 'NETWORK', message: 'refused', delayMs, nextAttemptAt: new Date(Date.UTC(2026, 0, 1) + delayMs).toISOString(), failingSince: '2026-01-01T00:00:00.000Z' },
+  })),
+  fc.record({ expected: sha, actual: sha }).map((d) => ({ type: 'download.hash_mismatched' as const, data: { ...d, quarantinePath: '/q/j-a.safetensors' } })),
   fc.constantFrom<DomainEvent>(
+    { type: 'download.transfer_restarted', data: { reason: 'the file changed' } },
+    { type: 'download.segment_retried', data: { segment: 1, failure: 'stall', detail: 'no data for 30 s', delayMs: 700 } },
+    { type: 'download.url_refreshed', data: { reason: 'the storage host answered 403 to the signed URL' } },
+    { type: 'download.paused', data: { reason: 'disk_full', message: 'Not enough disk space: need 1 GB, 2 MB free on /m' } },
     { type: 'download.paused', data: { reason: 'user', message: null } },
     { type: 'download.resumed', data: {} },
     { type: 'download.cancelled', data: {} },

@@ -38,3 +38,12 @@ export function dumpViews(t: TempStore): Record<string, unknown[]> {
   out.checkpoints = t.db.sqlite.prepare('SELECT * FROM checkpoints ORDER BY name').all();
   return out;
 }
+
+/**
+ * Events of one type as the file holds them, read synchronously: for polling loops in tests that wait for the
+ * daemon's handlers (the store's own reads are asynchronous).
+ */
+export function eventsOfType(t: { db: OpenedDatabase }, type: string): { eventId: string; data: unknown }[] {
+  return (t.db.sqlite.prepare('SELECT event_id, data FROM events WHERE type = ? ORDER BY global_position').all(type) as { event_id: string; data: string }[])
+    .map((r) => ({ eventId: r.event_id, data: JSON.parse(r.data) as unknown }));
+}

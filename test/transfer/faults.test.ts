@@ -2,7 +2,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ok } from 'neverthrow';
-import { planSegments, transferFile, type TransferPlan } from '../../src/transfer/index.js';
+import { planSegments, transferFile, type TransferError, type TransferPlan } from '../../src/transfer/index.js';
 import { API_KEY, bigFileWorld, FILES, MiB, recorder, resolverFor, sha256, storageRanges } from './harness.js';
 
 const w = bigFileWorld();
@@ -10,7 +10,7 @@ afterEach(() => w.sim.clearFaults());
 
 let serial = 0;
 /** A fresh download of the big file with fast retries, and what it reported. */
-async function download(overrides: Partial<TransferPlan> = {}) {
+async function download(overrides: Partial<TransferPlan<TransferError>> = {}) {
   const partPath = join(w.folder.dir, `f${(serial += 1)}.part`);
   const segments = planSegments(FILES.big.size, 4, 4 * MiB);
   const rec = recorder(partPath, w.big, segments);
@@ -40,6 +40,8 @@ describe('transferFile against storage faults', () => {
     w.sim.addFault({ kind: 'drop', afterBytes: 5 * MiB + 100, ...scope });
     const { result, rec, segments, ranges } = await download();
     expect(result._unsafeUnwrap().sha256).toBe(w.bigSha);
+    // The reconnect is reported, so the job's history can tell it.
+    expect(rec.retries).toEqual([expect.objectContaining({ failure: 'network', detail: expect.stringMatching(/closed/) })]);
     const asked = ranges();
     expect(asked).toHaveLength(segments.length + 1);
     // The retry starts where the dropped body stopped, inside its segment, not at the segment start.
@@ -58,6 +60,7 @@ describe('transferFile against storage faults', () => {
     expect(rec.restarts).toHaveLength(1);
     expect(rec.restarts[0]?.reason).toMatch(/ignored the Range/);
     expect(rec.restarts[0]?.segments).toEqual([{ index: 0, start: 0, end: FILES.big.size, done: 0 }]);
+    expect(rec.restarts[0]?.rangesIgnored).toBe(true);
     expect((await readFile(partPath)).equals(w.big)).toBe(true);
     rec.assertSound();
   });
@@ -73,6 +76,7 @@ describe('transferFile against storage faults', () => {
     expect(outcome.etag).not.toBe(oldEtag);
     expect(rec.restarts).toHaveLength(1);
     expect(rec.restarts[0]?.reason).toMatch(/changed/);
+    expect(rec.restarts[0]?.rangesIgnored).toBe(false);
     expect(rec.validators.at(-1)?.etag).toBe(outcome.etag);
     rec.assertSound();
   });
@@ -82,6 +86,48 @@ describe('transferFile against storage faults', () => {
     const { result, rec } = await download();
     expect(result._unsafeUnwrap()).toMatchObject({ sha256: w.bigSha, restarts: 1 });
     rec.assertSound();
+  });
+
+  it('stays on one connection once Range is ignored, and calls dropped connections what they are, not a changed file', async () => {
+    w.sim.addFault({ kind: 'ignore-range', times: Infinity, ...scope });
+    w.sim.addFault({ kind: 'drop', afterBytes: 3 * MiB, times: Infinity, ...scope });
+    const { result, rec } = await download({ maxRestarts: 2 });
+    const error = result._unsafeUnwrapErr() as TransferError;
+    expect(error).toMatchObject({ code: 'RANGES_IGNORED', restarts: 2 });
+    expect(error.message).toMatch(/ignores Range requests.*dropped 3 times/);
+    expect(error.message).not.toMatch(/kept changing/);
+    // One restart to a single connection, then one per dropped whole-file answer: never several connections again.
+    expect(rec.restarts.every((r) => r.segments.length === 1 && r.rangesIgnored)).toBe(true);
+  });
+
+  it('resumes a one-segment plan on one connection, without asking for more', async () => {
+    const partPath = join(w.folder.dir, `single${(serial += 1)}.part`);
+    const segments = [{ index: 0, start: 0, end: FILES.big.size, done: 0 }];
+    const rec = recorder(partPath, w.big, segments);
+    const before = w.sim.requests.length;
+    const result = await transferFile(
+      { partPath, totalBytes: FILES.big.size, segments, resolveUrl: resolverFor(w.sim, 'big'), signal: new AbortController().signal, connections: 4 },
+      rec.callbacks,
+    );
+    expect(result._unsafeUnwrap().sha256).toBe(w.bigSha);
+    expect(storageRanges(w.sim, before)).toEqual([[0, FILES.big.size]]);
+  });
+
+  it('lets a server think longer than the stall limit before its headers: the stall clock starts with the body', async () => {
+    w.sim.addFault({ kind: 'slow-headers', ms: 1200, times: 4, ...scope });
+    const { result, rec } = await download({ stallMs: 300 });
+    expect(result._unsafeUnwrap().sha256).toBe(w.bigSha);
+    expect(rec.retries).toEqual([]);
+  });
+
+  it('reports a refreshed signed URL, and says "even after it was refreshed" only when one was', async () => {
+    w.sim.addFault({ kind: 'expire-url', ...scope });
+    const refreshed = await download();
+    expect(refreshed.rec.refreshes).toEqual([expect.stringMatching(/403/)]);
+    w.sim.addFault({ kind: 'expire-url', times: Infinity, ...scope });
+    const failed = await download({ retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 } });
+    expect((failed.result._unsafeUnwrapErr() as TransferError).message).toMatch(/even after it was refreshed/);
+    expect(failed.rec.refreshes.length).toBeGreaterThan(0);
   });
 
   it('gives up with REMOTE_CHANGED when the file keeps changing under every connection', async () => {

@@ -81,7 +81,9 @@ export function storageRanges(sim: Simulator, from = 0): Array<[number, number] 
  */
 export function recorder(partPath: string, expected: Buffer, initial: readonly Segment[]) {
   const durable: DurableChunk[] = [];
-  const restarts: Array<{ reason: string; segments: Segment[] }> = [];
+  const restarts: Array<{ reason: string; segments: Segment[]; rangesIgnored: boolean }> = [];
+  const retries: Array<{ segment: number; failure: string; detail: string; delayMs: number }> = [];
+  const refreshes: string[] = [];
   const validators: Validator[] = [];
   const progress: number[] = [];
   let layout: readonly Segment[] = initial;
@@ -107,11 +109,13 @@ export function recorder(partPath: string, expected: Buffer, initial: readonly S
       next = new Map(restart.segments.map((s) => [s.index, s.start]));
     },
     onValidator: (validator) => validators.push(validator),
+    onRetry: (retry) => retries.push(retry),
+    onUrlRefreshed: (reason) => refreshes.push(reason),
   };
   /** The segments with `done` as the durable reports left them: what a daemon rebuilds after a crash. */
   const resumeState = (): Segment[] => layout.map((s) => ({ ...s, done: (next.get(s.index) ?? s.start + s.done) - s.start }));
   const assertSound = (): void => expect(problems).toEqual([]);
-  return { callbacks, durable, restarts, validators, progress, resumeState, assertSound };
+  return { callbacks, durable, restarts, retries, refreshes, validators, progress, resumeState, assertSound };
 }
 
 export interface BigFileWorld {

@@ -1,54 +1,14 @@
 import type { Command } from 'commander';
 import { civitaiId } from '../args.js';
-import type { IpcClient } from '../../ipc/client.js';
 import type { JobJson } from '../../ipc/protocol.js';
 import { withClient } from '../client.js';
 import { CliExit, EXIT, fail } from '../exit.js';
 import { formatBytes, printJson, table } from '../format.js';
-import { createProgressView } from '../progress.js';
+import { describeJob, exitForWaited, jobName, waitForJob } from '../job-wait.js';
 import type { CliContext } from '../context.js';
 
 
 const percent = (j: JobJson) => (j.bytesTotal ? `${Math.floor((j.bytesDone / j.bytesTotal) * 100)}%` : '-');
-const jobName = (j: JobJson) => (j.modelName ? `${j.modelName} / ${j.versionName} (${j.fileName})` : j.fileName ?? '?');
-
-export function describeJob(j: JobJson): string {
-  switch (j.state) {
-    case 'completed': return `job ${j.id} completed: ${j.path} (sha256 ${j.sha256}, verified)`;
-    case 'failed': return `job ${j.id} failed: ${j.error ?? 'unknown error'}`;
-    case 'paused': return `job ${j.id} paused${j.error ? `: ${j.error}` : ''}`;
-    default: return `job ${j.id} ${j.state}: ${jobName(j)}`;
-  }
-}
-
-const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
-
-/** Follows one job until it ends; resolves with its final state. */
-async function waitForJob(client: IpcClient, start: JobJson): Promise<JobJson> {
-  const view = createProgressView(start.fileName ?? start.id);
-  let job = start;
-  if (TERMINAL.has(job.state)) return job;
-  return new Promise((resolve, reject) => {
-    const sub = client.subscribe({ stream: `download-${job.id}`, from: 1 }, (frame) => {
-      if (frame.t === 'progress') view.update(frame.bytesDone, frame.bytesTotal);
-      else if (frame.t === 'event' || frame.t === 'caught_up') {
-        void client.request('job', { job: job.id }).then((r) => {
-          if (r.isErr()) return;
-          const previous = job.state;
-          job = r.value.job;
-          if (job.state === previous) return;
-          view.line(describeJob(job));
-          if (TERMINAL.has(job.state)) {
-            sub.close();
-            resolve(job);
-          }
-        });
-      } else if (frame.t === 'end') {
-        reject(new CliExit(EXIT.UNREACHABLE, frame.error?.message ?? 'the daemon ended the subscription'));
-      }
-    });
-  });
-}
 
 export function registerDownloads(program: Command, ctx: CliContext): void {
   program
@@ -58,7 +18,7 @@ export function registerDownloads(program: Command, ctx: CliContext): void {
     .option('--model <id>', 'a CivitAI model id (its newest published version)', civitaiId('--model'))
     .option('--version <id>', 'a CivitAI model-version id', civitaiId('--version'))
     .option('--file <id>', 'a file id of that version (default: its primary file)', civitaiId('--file'))
-    .option('--wait', 'block until the file is verified and placed (exit 0) or the job fails (exit 1)')
+    .option('--wait', 'block until the file is verified and placed (exit 0), the job fails or is cancelled (exit 1) or is paused (exit 4)')
     .option('--json', 'print the job as JSON')
     .action(async (ref: string | undefined, opts: { model?: number; version?: number; file?: number; wait?: boolean; json?: boolean }) => {
       if (ref === undefined && opts.model === undefined && opts.version === undefined) {
@@ -70,7 +30,7 @@ export function registerDownloads(program: Command, ctx: CliContext): void {
         process.stderr.write(added.existing ? `already have it: ${describeJob(job)}\n` : `queued job ${job.id}: ${jobName(job)}, ${formatBytes(job.bytesTotal)}\n`);
         if (opts.wait) job = await waitForJob(c, job);
         if (opts.json) printJson(job);
-        if (opts.wait && job.state !== 'completed') throw new CliExit(EXIT.FAILED, '');
+        if (opts.wait) exitForWaited(job);
       });
     });
 
@@ -84,21 +44,33 @@ export function registerDownloads(program: Command, ctx: CliContext): void {
       if (opts.json) return printJson(jobs);
       if (jobs.length === 0) return void process.stdout.write(opts.all ? 'no jobs\n' : 'the queue is empty (see `comfyui-dl queue --all` for finished jobs)\n');
       process.stdout.write(`${table(['JOB', 'STATE', 'DONE', 'SIZE', 'MODEL', 'DETAIL'], jobs.map((j) => [
-        j.id, j.state, percent(j), formatBytes(j.bytesTotal), jobName(j), j.state === 'completed' ? j.path ?? '' : j.error ?? '',
+        j.id, j.state, percent(j), formatBytes(j.bytesTotal), jobName(j),
+        j.state === 'completed' ? j.path ?? '' : j.state === 'waiting' ? describeJob(j).replace(/^job \S+ /, '') : j.error ?? '',
       ]))}\n`);
     });
 
-  for (const [name, what] of [['pause', 'pause a download (its progress is kept)'], ['resume', 'resume a paused download'], ['cancel', 'cancel a download and delete its partial file'], ['retry', 'retry a failed or cancelled download']] as const) {
-    program
+  const controls = [
+    ['pause', 'pause a download (its progress is kept)', false],
+    ['resume', 'resume a paused, waiting or failed download now', true],
+    ['cancel', 'cancel a download and delete its partial file', false],
+    ['retry', 'retry a failed, cancelled or waiting download', true],
+  ] as const;
+  for (const [name, what, waits] of controls) {
+    const command = program
       .command(name)
       .description(what)
       .argument('<job>', 'the job id (or a unique prefix), as `comfyui-dl queue` shows it')
-      .option('--json', 'print the job as JSON')
-      .action(async (job: string, opts: { json?: boolean }) => {
-        const r = await withClient(await ctx.socket(), async (c) => (await c.request(name, { job })).match((x) => x, fail));
-        if (opts.json) return printJson(r.job);
-        process.stdout.write(`${describeJob(r.job)}\n`);
+      .option('--json', 'print the job as JSON');
+    if (waits) command.option('--wait', 'then block until the job completes (exit 0), fails or is cancelled (exit 1) or is paused (exit 4)');
+    command.action(async (job: string, opts: { json?: boolean; wait?: boolean }) => {
+      await withClient(await ctx.socket(), async (c) => {
+        let r = (await c.request(name, { job })).match((x) => x.job, fail);
+        if (opts.wait) r = await waitForJob(c, r);
+        if (opts.json) printJson(r);
+        else if (!opts.wait) process.stdout.write(`${describeJob(r)}\n`);
+        if (opts.wait) exitForWaited(r);
       });
+    });
   }
 
   program

@@ -6,7 +6,7 @@ import { withClient } from '../client.js';
 import { CliExit, EXIT, fail } from '../exit.js';
 import { printJson, table } from '../format.js';
 import type { CliContext } from '../context.js';
-import { describeJob } from './downloads.js';
+import { describeJob, exitForWaited, waitForJob } from '../job-wait.js';
 
 
 export function registerLibrary(program: Command, ctx: CliContext): void {
@@ -55,15 +55,18 @@ export function registerLibrary(program: Command, ctx: CliContext): void {
     .command('get')
     .description('download the newer version of a model next to the one you have')
     .argument('<model>', 'the model id, as `comfyui-dl updates` shows it', civitaiId('model'))
+    .option('--wait', 'block until it is verified and placed (exit 0), fails or is cancelled (exit 1) or is paused (exit 4)')
     .option('--json', 'print the job as JSON')
-    .action(async (model: number, opts: { json?: boolean }) => {
+    .action(async (model: number, opts: { json?: boolean; wait?: boolean }) => {
       await withClient(await ctx.socket(), async (c) => {
         const { updates: list } = (await c.request('updates', {})).match((x) => x, fail);
         const u = list.find((x) => x.modelId === model);
         if (!u) throw new CliExit(EXIT.USAGE, `no update is known for model ${model}; see \`comfyui-dl updates --check\``);
         const added = (await c.request('add', { version: u.latestVersionId })).match((x) => x, fail);
-        if (opts.json) return printJson(added.job);
-        process.stdout.write(`${describeJob(added.job)}\n`);
+        const job = opts.wait ? await waitForJob(c, added.job) : added.job;
+        if (opts.json) printJson(job);
+        else if (!opts.wait) process.stdout.write(`${describeJob(job)}\n`);
+        if (opts.wait) exitForWaited(job);
       });
     });
 

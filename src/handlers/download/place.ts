@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { copyFile, link, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { basename, dirname, extname, join } from 'node:path';
 import { err, ok, type Result } from 'neverthrow';
@@ -72,11 +72,22 @@ export async function placeFile(source: string, destination: string, sha256: str
   }
 }
 
-/** Moves a file that failed verification out of the models tree (possibly to another filesystem). */
-export async function quarantineFile(source: string, quarantineDir: string, name: string): Promise<string> {
+const quarantinePrefix = (jobId: string): string => `${jobId}-`;
+
+/** Deletes every quarantined copy a job left: it completed, or a newer copy replaces them. */
+export async function clearQuarantine(quarantineDir: string, jobId: string): Promise<void> {
+  const names = await readdir(quarantineDir).catch(() => [] as string[]);
+  await Promise.all(names.filter((n) => n.startsWith(quarantinePrefix(jobId))).map((n) => rm(join(quarantineDir, n), { force: true })));
+}
+
+/**
+ * Moves a file that failed verification out of the models tree (possibly to another filesystem), as the job's
+ * only quarantined copy: the newest bad download is the one worth a look, and a disk never fills with old ones.
+ */
+export async function quarantineFile(source: string, quarantineDir: string, jobId: string, fileName: string): Promise<string> {
   await mkdir(quarantineDir, { recursive: true, mode: 0o700 });
-  let target = join(quarantineDir, name);
-  for (let i = 1; await exists(target); i++) target = join(quarantineDir, `${i}-${name}`);
+  await clearQuarantine(quarantineDir, jobId);
+  const target = join(quarantineDir, `${quarantinePrefix(jobId)}${fileName.replace(/[/\\]/g, '_')}`);
   try {
     await rename(source, target);
   } catch (e) {

@@ -54,25 +54,20 @@ export async function probeRemote(url: string, signal: AbortSignal): Promise<Res
 }
 
 /**
- * Probes with a fresh signed URL each time the storage host refuses one (expired: 403/410), and waits a little
- * on 429/5xx, a few times, before giving up.
+ * Probes the storage URL, and once more with a fresh one when the storage host refuses it (an expired signed URL:
+ * 403/410). Other failures are returned at once: waiting and trying again is the job's business, recorded there.
  */
-export async function probeWithRetries<E>(
+export async function probeFresh<E>(
   resolveUrl: () => Promise<Result<{ url: string }, E>>,
   signal: AbortSignal,
-  attempts = 4,
-  delayMs = (attempt: number) => 500 * 2 ** attempt,
+  onRefresh: (reason: string) => void,
 ): Promise<Result<RemoteFile, E | ProbeError>> {
-  let last: Result<RemoteFile, E | ProbeError> = err({ code: 'PROBE_FAILED', message: 'no attempt made' });
-  for (let attempt = 0; attempt < attempts; attempt++) {
+  for (let refreshed = false; ; refreshed = true) {
     const url = await resolveUrl();
     if (url.isErr()) return err(url.error);
     const probed = await probeRemote(url.value.url, signal);
-    last = probed;
-    if (probed.isOk() || signal.aborted) return last;
-    const status = probed.error.status;
-    if (status === undefined || (status !== 403 && status !== 410 && status !== 429 && status < 500)) return last;
-    if (status === 429 || status >= 500) await new Promise((r) => setTimeout(r, delayMs(attempt)));
+    const status = probed.isErr() ? probed.error.status : undefined;
+    if (refreshed || signal.aborted || (status !== 403 && status !== 410)) return probed;
+    onRefresh(`the storage host answered ${status} to the signed URL`);
   }
-  return last;
 }

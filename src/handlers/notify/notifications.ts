@@ -1,13 +1,12 @@
 // Desktop notifications for what happens from now on: updates found, downloads done or failed. Each one sent
 // is recorded as `notification.sent` under its key, so no restart or replay ever sends it twice.
-import { concatMap, EMPTY, from } from 'rxjs';
+import { concatMap, EMPTY, from, type Subscription } from 'rxjs';
 import type { Log } from '../../daemon/log.js';
 import type { StoredEvent } from '../../events/envelope.js';
 import type { Notifier } from '../../notify/notifier.js';
 import type { OpenedDatabase } from '../../store/database.js';
 import type { EventStore } from '../../store/event-store.js';
 import { liveFrom } from '../../store/live.js';
-import { first } from '../../store/query.js';
 import { NOTIFYING_EVENT_TYPES, notificationFor, type NotificationFacts } from './notification-for-event.js';
 
 export interface NotificationsDeps {
@@ -25,20 +24,28 @@ export function startNotifications(deps: NotificationsDeps): { stop(): void } {
   // for every event.
   const reported = new Set<string>();
 
-  const facts: NotificationFacts = {
-    modelName: (modelId) =>
-      first(db.sqlite, k.selectFrom('view_identity').select('model_name').where('model_id', '=', modelId).where('model_name', 'is not', null))?.model_name
-      ?? first(db.sqlite, k.selectFrom('view_catalog').select('model_name').where('model_id', '=', modelId).where('model_name', 'is not', null))?.model_name
-      ?? null,
-    job: (jobId) => first(db.sqlite, k.selectFrom('view_jobs').select(['model_name', 'version_name', 'file_name']).where('id', '=', jobId)),
-  };
+  const modelName = async (modelId: number): Promise<string | null> =>
+    (await k.selectFrom('view_identity').select('model_name').where('model_id', '=', modelId).where('model_name', 'is not', null).executeTakeFirst())?.model_name
+    ?? (await k.selectFrom('view_catalog').select('model_name').where('model_id', '=', modelId).where('model_name', 'is not', null).executeTakeFirst())?.model_name
+    ?? null;
 
-  const alreadySent = (key: string): boolean =>
-    first(db.sqlite, k.selectFrom('view_notifications').select('key').where('key', '=', key)) !== undefined;
+  /** The names one event's notification may mention, read before the pure wording is chosen. */
+  async function factsFor(event: StoredEvent): Promise<NotificationFacts> {
+    const jobId = event.streamId.startsWith('download-') ? event.streamId.slice('download-'.length) : undefined;
+    const job = jobId === undefined
+      ? undefined
+      : await k.selectFrom('view_jobs').select(['model_name', 'version_name', 'file_name']).where('id', '=', jobId).executeTakeFirst();
+    const modelId = (event.data as { modelId?: unknown }).modelId;
+    const name = event.type === 'model.version_discovered' && typeof modelId === 'number' ? await modelName(modelId) : null;
+    return { modelName: () => name, job: () => job };
+  }
+
+  const alreadySent = async (key: string): Promise<boolean> =>
+    (await k.selectFrom('view_notifications').select('key').where('key', '=', key).executeTakeFirst()) !== undefined;
 
   async function deliver(event: StoredEvent): Promise<void> {
-    const pending = notificationFor(event, facts);
-    if (!pending || stopped || alreadySent(pending.key)) return;
+    const pending = notificationFor(event, await factsFor(event));
+    if (!pending || stopped || (await alreadySent(pending.key))) return;
     const sent = await notifier.notify({ summary: pending.summary, body: pending.body, urgency: pending.kind === 'update' ? 'low' : 'normal' });
     if (sent.isErr()) {
       if (!reported.has(sent.error.code)) log(`notifications: ${sent.error.message}`);
@@ -47,7 +54,7 @@ export function startNotifications(deps: NotificationsDeps): { stop(): void } {
     }
     reported.clear();
     // Event ids are unique across the log, and the update poller already uses `update:<versionId>` for the discovery.
-    const recorded = store.append([{
+    const recorded = await store.append([{
       streamId: 'notify',
       events: [{ eventId: `notify:${pending.key}`, type: 'notification.sent', data: { key: pending.key, kind: pending.kind, summary: pending.summary } }],
       metadata: { actor: 'daemon', causationPosition: event.position },
@@ -56,14 +63,18 @@ export function startNotifications(deps: NotificationsDeps): { stop(): void } {
   }
 
   // One at a time and in log order; history before the current head is never notified.
-  const subscription = liveFrom(store, store.head(), { types: NOTIFYING_EVENT_TYPES })
-    .pipe(concatMap((item) => (item.kind === 'event' ? from(deliver(item.event).catch((e: unknown) => log(`notifications: ${String(e)}`))) : EMPTY)))
-    .subscribe();
+  let subscription: Subscription | undefined;
+  void store.head().then((head) => {
+    if (stopped) return;
+    subscription = liveFrom(store, head, { types: NOTIFYING_EVENT_TYPES })
+      .pipe(concatMap((item) => (item.kind === 'event' ? from(deliver(item.event).catch((e: unknown) => log(`notifications: ${String(e)}`))) : EMPTY)))
+      .subscribe();
+  });
 
   return {
     stop() {
       stopped = true;
-      subscription.unsubscribe();
+      subscription?.unsubscribe();
     },
   };
 }

@@ -12,7 +12,6 @@ import { decideHash, hashCacheEntry, hashCacheKey, indexHashCache, RACY_WINDOW_M
 import { MODEL_FILE_EXTENSIONS, walkModelFiles, type WalkedFile, type WalkWarning } from '../../scan/walk.js';
 import type { OpenedDatabase } from '../../store/database.js';
 import type { AppendRequest, EventStore } from '../../store/event-store.js';
-import { all } from '../../store/query.js';
 import { modelPathOf } from '../download/route-file.js';
 import { catalogChanges, type SeenFile } from './catalog-changes.js';
 import { identifyHashes, type Identification } from './identify.js';
@@ -97,12 +96,12 @@ export function createScanner(deps: ScannerDeps): Scanner {
 
   const absolute = (path: string): string => (isAbsolute(path) ? path : join(modelsDir, path));
 
-  function record(scanId: string, requests: readonly { streamId: string; event: NewEvent }[]): void {
+  async function record(scanId: string, requests: readonly { streamId: string; event: NewEvent }[]): Promise<void> {
     if (requests.length === 0) return;
     const batch: AppendRequest[] = requests.map((r) => ({
       streamId: r.streamId, events: [r.event], metadata: { actor: 'scan', correlationId: scanId },
     }));
-    const appended = store.append(batch);
+    const appended = await store.append(batch);
     if (appended.isErr()) throw new Error(`the scan could not record what it found: ${appended.error.message}`);
   }
 
@@ -120,7 +119,7 @@ export function createScanner(deps: ScannerDeps): Scanner {
   /** Hashes what the cache cannot answer, off the main thread, recording each new hash as it comes. */
   async function hashAll(scanId: string, walked: readonly WalkedModel[], unseen: string[]): Promise<{ seen: SeenFile[]; hashed: number; cached: number }> {
     const cache = indexHashCache(
-      all(db.sqlite, db.kysely.selectFrom('view_hash_cache').selectAll()).map((r) => ({
+      (await db.kysely.selectFrom('view_hash_cache').selectAll().execute()).map((r) => ({
         dev: r.dev, ino: r.ino, size: r.size, mtimeMs: r.mtime_ms, sha256: r.sha256, checkedAtMs: r.checked_at_ms,
       })),
     );
@@ -158,7 +157,7 @@ export function createScanner(deps: ScannerDeps): Scanner {
           seen.push({ path: w.path, folder: w.folder, sha256, size: w.file.size });
           events.push({ streamId: `file-${sha256}`, event: hashedEvent(w, sha256) });
         });
-        record(scanId, events);
+        await record(scanId, events);
         progress = { phase: 'hashing', done: Math.min(pending.length, at + batch.length), total: pending.length };
         await yieldToEventLoop();
       }
@@ -205,13 +204,13 @@ export function createScanner(deps: ScannerDeps): Scanner {
   }
 
   /** Every answer CivitAI gave, by hash: one narrow read, however many files (no limit on bound parameters). */
-  function identities(): Map<string, { known: number; checked_at: string }> {
-    const rows = all(db.sqlite, db.kysely.selectFrom('view_identity').select(['sha256', 'known', 'checked_at']));
+  async function identities(): Promise<Map<string, { known: number; checked_at: string }>> {
+    const rows = await db.kysely.selectFrom('view_identity').select(['sha256', 'known', 'checked_at']).execute();
     return new Map(rows.map((r) => [r.sha256, r]));
   }
 
   async function identify(scanId: string, pathsBySha: ReadonlyMap<string, readonly string[]>): Promise<readonly Identification[]> {
-    const known = identities();
+    const known = await identities();
     const wanted = [...pathsBySha].filter(([sha]) => {
       const row = known.get(sha);
       return row === undefined || (row.known === 0 && now() - Date.parse(row.checked_at) > NEGATIVE_ANSWER_TTL_MS);
@@ -221,7 +220,7 @@ export function createScanner(deps: ScannerDeps): Scanner {
       { client: deps.client, log, onProgress: (done) => { progress = { phase: 'identifying', done, total: wanted.length }; } },
       wanted.map(([sha256, paths]) => ({ sha256, paths: paths.map(absolute) })),
     );
-    record(scanId, [
+    await record(scanId, [
       ...outcome.identified.map(({ sha256, version, source }) => ({
         streamId: `file-${sha256}`,
         event: {
@@ -258,9 +257,9 @@ export function createScanner(deps: ScannerDeps): Scanner {
     const startedAt = performance.now();
     const scanId = randomUUID();
     const streamId = `scan-${scanId}`;
-    record(scanId, [{ streamId, event: { eventId: `${scanId}:started`, type: 'scan.started', data: { roots } } }]);
+    await record(scanId, [{ streamId, event: { eventId: `${scanId}:started`, type: 'scan.started', data: { roots } } }]);
     // Taken before the walk: a file a download places meanwhile is not in it, so it can never be called missing.
-    const catalog = all(db.sqlite, db.kysely.selectFrom('view_catalog').select(['path', 'sha256', 'missing']));
+    const catalog = await db.kysely.selectFrom('view_catalog').select(['path', 'sha256', 'missing']).execute();
 
     const unscannedRoots = new Set<string>();
     const unseen: string[] = [];
@@ -274,7 +273,7 @@ export function createScanner(deps: ScannerDeps): Scanner {
     const { seen, hashed, cached } = await hashAll(scanId, walked, unseen);
     const inScope = scanScope({ modelsDir, extraRoots, unscannedRoots, unseen });
     const changes = catalogChanges(catalog.map((r) => ({ ...r, missing: r.missing === 1 })), seen, inScope);
-    record(scanId, changes.map((c) => ({
+    await record(scanId, changes.map((c) => ({
       streamId: `file-${c.data.sha256}`,
       event: { eventId: `${scanId}:${c.type}:${'to' in c.data ? c.data.to : c.data.path}`, type: c.type, data: c.data },
     })));
@@ -288,7 +287,7 @@ export function createScanner(deps: ScannerDeps): Scanner {
     const identified = await identify(scanId, pathsBySha);
     await writeSidecars(identified, pathsBySha);
 
-    const answers = identities();
+    const answers = await identities();
     const count = (type: string) => changes.filter((c) => c.type === type).length;
     const summary: ScanSummary = {
       files: seen.length,
@@ -301,7 +300,7 @@ export function createScanner(deps: ScannerDeps): Scanner {
       unknown: seen.filter((f) => answers.get(f.sha256)?.known === 0).length,
       ms: Math.round(performance.now() - startedAt),
     };
-    record(scanId, [{ streamId, event: { eventId: `${scanId}:completed`, type: 'scan.completed', data: summary } }]);
+    await record(scanId, [{ streamId, event: { eventId: `${scanId}:completed`, type: 'scan.completed', data: summary } }]);
     return summary;
   }
 

@@ -4,7 +4,6 @@ import { modelFileSchema } from '../../civitai/schemas.js';
 import { fileSha256 } from '../../civitai/select.js';
 import type { OpenedDatabase } from '../../store/database.js';
 import type { EventStore } from '../../store/event-store.js';
-import { all } from '../../store/query.js';
 import type { InstalledFile, InstalledFileFacts, PresentFiles } from './update-decision.js';
 
 export interface InstalledLibrary extends PresentFiles {
@@ -12,12 +11,13 @@ export interface InstalledLibrary extends PresentFiles {
 }
 
 /** Files present on disk; those with a known CivitAI version are the installed ones. */
-export function readInstalledLibrary(db: OpenedDatabase): InstalledLibrary {
-  const rows = all(db.sqlite, db.kysely
+export async function readInstalledLibrary(db: OpenedDatabase): Promise<InstalledLibrary> {
+  const rows = await db.kysely
     .selectFrom('view_catalog as c')
     .leftJoin('view_identity as i', (join) => join.onRef('i.sha256', '=', 'c.sha256').on('i.known', '=', 1))
     .select(['c.sha256', 'c.job_id', 'c.model_id', 'c.version_id', 'c.base_model', 'i.model_id as i_model_id', 'i.version_id as i_version_id', 'i.base_model as i_base_model'])
-    .where('c.missing', '=', 0));
+    .where('c.missing', '=', 0)
+    .execute();
   const files: (InstalledFile & { jobId: string | null })[] = [];
   for (const r of rows) {
     const modelId = r.model_id ?? r.i_model_id;
@@ -45,13 +45,13 @@ function fileFacts(files: unknown, matches: (file: { id: number; sha256: string 
  * The CivitAI file an installed file was: for a download, the file its job resolved; for a scanned file, the file
  * of the identified version that carried its hash (none when CivitAI never listed that hash).
  */
-export function installedFileFacts(store: EventStore, file: InstalledFile & { readonly jobId: string | null }): InstalledFileFacts | undefined {
+export async function installedFileFacts(store: EventStore, file: InstalledFile & { readonly jobId: string | null }): Promise<InstalledFileFacts | undefined> {
   if (file.jobId !== null) {
-    const resolved = store.readStream(`download-${file.jobId}`).findLast((e) => e.type === 'download.resolved');
+    const resolved = (await store.readStream(`download-${file.jobId}`)).findLast((e) => e.type === 'download.resolved');
     const data = resolved?.data as { fileId: number; civitai: Record<string, unknown> } | undefined;
     return data ? fileFacts(data.civitai.files, (f) => f.id === data.fileId) : undefined;
   }
-  const identified = store.readStream(`file-${file.sha256}`).findLast((e) => e.type === 'file.identified');
+  const identified = (await store.readStream(`file-${file.sha256}`)).findLast((e) => e.type === 'file.identified');
   const civitai = (identified?.data as { civitai: Record<string, unknown> } | undefined)?.civitai;
   return civitai ? fileFacts(civitai.files, (f) => f.sha256 === file.sha256) : undefined;
 }

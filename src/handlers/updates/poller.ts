@@ -8,7 +8,6 @@ import type { NewEvent, StoredEvent } from '../../events/envelope.js';
 import { ignoreKey } from '../../projections/updates.projection.js';
 import type { OpenedDatabase } from '../../store/database.js';
 import type { EventStore } from '../../store/event-store.js';
-import { all } from '../../store/query.js';
 import { installedFileFacts, readInstalledLibrary } from './installed-files.js';
 import { detectReplacements, discoverUpdate } from './update-decision.js';
 
@@ -47,18 +46,18 @@ export function startUpdatePoller(deps: UpdatePollerDeps): UpdatePoller {
   let running: Promise<{ models: number; discovered: number }> | undefined;
 
   /** Appends one event per request, so an event id already in the log skips only itself; returns the new ones. */
-  function record(requests: readonly { streamId: string; event: NewEvent }[]): StoredEvent[] {
+  async function record(requests: readonly { streamId: string; event: NewEvent }[]): Promise<StoredEvent[]> {
     if (requests.length === 0) return [];
-    const head = store.head();
-    const appended = store.append(requests.map((r) => ({ streamId: r.streamId, events: [r.event], metadata: { actor: 'daemon' as const } })));
+    const head = await store.head();
+    const appended = await store.append(requests.map((r) => ({ streamId: r.streamId, events: [r.event], metadata: { actor: 'daemon' as const } })));
     if (appended.isErr()) throw new Error(`the update check could not record its findings: ${appended.error.message}`);
     return appended.value.filter((e) => e.position > head);
   }
 
   async function check(): Promise<{ models: number; discovered: number }> {
-    const library = readInstalledLibrary(db);
+    const library = await readInstalledLibrary(db);
     const modelIds = [...new Set(library.files.map((f) => f.modelId))];
-    const ignored = new Set(all(db.sqlite, db.kysely.selectFrom('view_update_ignores').select('key')).map((r) => r.key));
+    const ignored = new Set((await db.kysely.selectFrom('view_update_ignores').select('key').execute()).map((r) => r.key));
     const rules = { includeEarlyAccess: deps.includeEarlyAccess ?? false, sameBaseModelOnly: deps.sameBaseModelOnly ?? false, now: Date.now() };
     let discovered = 0;
     let failed: string | null = null;
@@ -75,18 +74,20 @@ export function startUpdatePoller(deps: UpdatePollerDeps): UpdatePoller {
         if (update && !ignored.has(ignoreKey(model.id, null)) && !ignored.has(ignoreKey(model.id, update.versionId))) {
           events.push({ streamId: `model-${model.id}`, event: { eventId: `update:${update.versionId}`, type: 'model.version_discovered', data: update } });
         }
-        for (const replaced of detectReplacements(model, library.files, (f) => installedFileFacts(store, f))) {
+        const ofModel = library.files.filter((f) => f.modelId === model.id);
+        const facts = new Map(await Promise.all(ofModel.map(async (f) => [f, await installedFileFacts(store, f)] as const)));
+        for (const replaced of detectReplacements(model, ofModel, (f) => facts.get(f))) {
           events.push({
             streamId: `model-${model.id}`,
             event: { eventId: `replaced:${replaced.versionId}:${replaced.remoteSha256}`, type: 'model.file_replaced', data: replaced },
           });
         }
       }
-      discovered += record(events).filter((e) => e.type === 'model.version_discovered').length;
+      discovered += (await record(events)).filter((e) => e.type === 'model.version_discovered').length;
       await yieldToEventLoop();
     }
     if (failed !== null) log(`update check: ${failed}`);
-    record([{ streamId: 'updates', event: { eventId: randomUUID(), type: 'updates.checked', data: { models: modelIds.length, discovered, failed } } }]);
+    await record([{ streamId: 'updates', event: { eventId: randomUUID(), type: 'updates.checked', data: { models: modelIds.length, discovered, failed } } }]);
     return { models: modelIds.length, discovered };
   }
 

@@ -43,7 +43,7 @@ export async function verifyFiles(
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       status = 'missing';
     }
-    const appended = deps.store.append([{
+    const appended = await deps.store.append([{
       streamId: `file-${t.sha256}`,
       events: [{ eventId: randomUUID(), type: 'file.verified', data: { path: t.path, status, expected: t.sha256, actual } }],
       metadata: { actor: 'daemon' },
