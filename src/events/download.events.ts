@@ -135,11 +135,14 @@ export const downloadRetryScheduled = defineEvent(
   }),
 );
 
-/** One connection failed and is tried again after a pause, or a stalled one was dropped and reconnected. */
-export const downloadSegmentRetried = defineEvent(
-  'download.segment_retried',
+/**
+ * One request failed and is tried again after a pause: a segment's connection (dropped, stalled and reconnected,
+ * or answered 5xx/429), or the probe of the storage URL before a transfer is planned (`segment` null).
+ */
+export const downloadConnectionRetried = defineEvent(
+  'download.connection_retried',
   z.object({
-    segment: z.number().int().nonnegative(),
+    segment: z.number().int().nonnegative().nullable(),
     failure: z.enum(['network', 'stall', 'status', 'expired']),
     detail: z.string().max(1000),
     delayMs: z.number().int().nonnegative(),
@@ -166,5 +169,5 @@ export const downloadEvents = [
   downloadRequested, downloadResolved, downloadAttemptStarted, downloadTransferPlanned, downloadValidatorSeen, downloadChunkWritten,
   downloadTransferRestarted, downloadTransferCompleted, downloadHashVerified, downloadHashMismatched, downloadPlaced,
   downloadPaused, downloadResumed, downloadCancelled, downloadRetried, downloadFailed, downloadRetryScheduled,
-  downloadSegmentRetried, downloadUrlRefreshed,
+  downloadConnectionRetried, downloadUrlRefreshed,
 ] as const;

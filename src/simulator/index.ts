@@ -33,6 +33,11 @@ export interface Simulator {
   /** Applies to the next `times` matching requests (default 1; Infinity for all). */
   addFault(fault: Fault): void;
   clearFaults(): void;
+  /**
+   * Takes a host off the network for `ms`: its connections are cut and new ones refused (ECONNREFUSED), then it
+   * listens again on the same port. Resolves when it is back.
+   */
+  outage(host: 'api' | 'storage', ms: number): Promise<void>;
   /** Every request to either host, in arrival order. */
   readonly requests: readonly RecordedRequest[];
   /** The exact bytes the storage host serves for a file; `end` is exclusive (Buffer#subarray style). */
@@ -132,6 +137,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     requests,
     addFault: (fault) => faults.add(fault),
     clearFaults: () => faults.clear(),
+    outage: async (host, ms) => {
+      const [server, url] = host === 'api' ? [apiServer, apiUrl] : [storageServer, storageUrl];
+      await close(server);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      await listen(server, Number(new URL(url).port));
+    },
     fileBytes(fileId, start = 0, end) {
       const file = world.file(fileId);
       if (!file) throw new Error(`no file ${fileId} in the simulated world`);

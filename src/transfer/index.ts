@@ -3,5 +3,5 @@ export { planSegments, segmentSchema, type Segment } from './segments.js';
 export { transferErrorSchema, type TransferError } from './errors.js';
 export type { DurableChunk } from './durable-ledger.js';
 export { validatorSchema, type Validator } from './options.js';
-export type { RetryPolicy } from './retry.js';
+export { backoffDelayMs, retryPolicySchema, type RetryPolicy } from './retry.js';
 export { checkFreeSpace } from './part-file.js';

@@ -153,12 +153,14 @@ export function startRound<E>(env: RoundEnv<E>, segments: readonly Segment[], co
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
     env.signal.removeEventListener('abort', onAbort);
-    if (end?.kind === 'restart') {
-      // The bytes on disk are about to be thrown away: report nothing more about them.
+    if (end?.kind === 'restart' || end?.kind === 'aborted') {
+      // Restart: the bytes on disk are about to be thrown away. Paused or cancelled: the sync under way is the
+      // last report (at most one chunk per segment lands after the stop); the unreported tail, under a second's
+      // worth, is fetched again on resume.
       await sync.close();
       return end;
     }
-    // Complete, paused or failed: what was written is valid and worth reporting before returning.
+    // Complete or failed: what was written is valid and worth reporting before returning.
     const flushed = await sync.flushAll();
     if (flushed !== undefined && end === undefined) return { kind: 'failed', error: flushed };
     return end ?? { kind: 'complete' };

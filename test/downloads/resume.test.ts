@@ -5,11 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventJson, JobJson } from '../../src/ipc/protocol.js';
 import { BIG_FILE_IDS, bigFileModel, defaultWorld, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { cli, cliJson, daemonHome, spawnDaemon, type DaemonHome, type SpawnedDaemon } from '../support/daemon-process.js';
+import { sizedModel, waitFor } from '../support/downloads.js';
 
 const MiB = 1024 * 1024;
 const SIZE = 256 * MiB;
 /** What the engine may fetch again per segment after a crash: one durable step (16 MiB) plus in-flight slack. */
 const CHUNK = 16 * MiB;
+const SLOW = sizedModel(7400, 48 * MiB, 'Sim Slow');
 
 async function fileSha256(path: string): Promise<string> {
   const h = createHash('sha256');
@@ -32,22 +34,12 @@ async function jobOf(home: DaemonHome, id: string): Promise<JobJson> {
   return (await cliJson<JobJson[]>(home, ['queue', '--all'])).find((j) => j.id === id)!;
 }
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('a large download across a crash and user controls', () => {
   let sim: Simulator;
   let home: DaemonHome;
   let daemon: SpawnedDaemon;
   beforeAll(async () => {
-    sim = await startSimulator({ world: { models: [...defaultWorld().models, bigFileModel(SIZE)] } });
+    sim = await startSimulator({ world: { models: [...defaultWorld().models, bigFileModel(SIZE), SLOW] } });
     home = daemonHome({ CIVITAI_BASE_URL: sim.apiUrl });
   });
   afterAll(async () => {
@@ -89,10 +81,11 @@ describe('a large download across a crash and user controls', () => {
 
   it('pauses, resumes and cancels a transfer; cancel removes the partial file', async () => {
     const stagingDir = join(home.modelsDir, '.comfyui-dl', 'staging');
-    sim.addFault({ kind: 'throttle', bytesPerSecond: 2_000_000, times: Infinity });
+    // A 48 MiB file at 1 MB/s per connection: seconds of transfer left whenever the controls act.
+    sim.addFault({ kind: 'throttle', bytesPerSecond: 1_000_000, fileId: SLOW.versions[0]!.files[0]!.id, times: Infinity });
     try {
-      const job = (await cliJson<JobJson>(home, ['add', '--version', String(defaultWorld().models[1]!.versions[0]!.id)])).id;
-      await waitFor(async () => ((await jobOf(home, job)).state === 'downloading' ? true : undefined));
+      const job = (await cliJson<JobJson>(home, ['add', '--version', String(SLOW.versions[0]!.id)])).id;
+      await waitFor(async () => ((await jobOf(home, job)).bytesDone > 0 ? true : undefined));
       expect((await cliJson<JobJson>(home, ['pause', job])).state).toBe('paused');
       expect((await cli(home, ['pause', job])).code).toBe(0); // already paused: nothing to do, no error
       expect((await cliJson<JobJson>(home, ['resume', job])).state).toBe('queued');

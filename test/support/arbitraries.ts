@@ -33,7 +33,7 @@ export const domainEvent: fc.Arbitrary<DomainEvent> = fc.oneof(
   fc.record({ expected: sha, actual: sha }).map((d) => ({ type: 'download.hash_mismatched' as const, data: { ...d, quarantinePath: '/q/j-a.safetensors' } })),
   fc.constantFrom<DomainEvent>(
     { type: 'download.transfer_restarted', data: { reason: 'the file changed' } },
-    { type: 'download.segment_retried', data: { segment: 1, failure: 'stall', detail: 'no data for 30 s', delayMs: 700 } },
+    { type: 'download.connection_retried', data: { segment: 1, failure: 'stall', detail: 'no data for 30 s', delayMs: 700 } },
     { type: 'download.url_refreshed', data: { reason: 'the storage host answered 403 to the signed URL' } },
     { type: 'download.paused', data: { reason: 'disk_full', message: 'Not enough disk space: need 1 GB, 2 MB free on /m' } },
     { type: 'download.paused', data: { reason: 'user', message: null } },

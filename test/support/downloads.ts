@@ -1,6 +1,7 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobJson } from '../../src/ipc/protocol.js';
+import type { ModelSpec } from '../../src/simulator/index.js';
 import { cli, type DaemonHome } from './daemon-process.js';
 
 /** An obvious fake key: if it shows up anywhere it must not, a test says so. */
@@ -26,4 +27,37 @@ export function filesUnder(root: string, prefix = ''): string[] {
     else if (statSync(join(root, rel)).isFile()) out.push(rel);
   }
   return out.sort();
+}
+
+/** Polls `probe` until it returns a value; throws after `timeoutMs`. */
+export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc: how a test tells a hot loop from rest. */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  // After the command name: state is field 3, utime 14 and stime 15 (1-based, man 5 proc).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** A model of one file of at least `bytes`, under ids of its own, for downloads that take a while. */
+export function sizedModel(id: number, bytes: number, name = `Sim Sized ${id}`): ModelSpec {
+  return {
+    id,
+    name,
+    type: 'Checkpoint',
+    versions: [{
+      id: id + 1,
+      name: 'v1.0',
+      baseModel: 'SDXL 1.0',
+      files: [{ id: id + 2, name: `simSized${id}.safetensors`, metadata: { format: 'SafeTensor', size: 'full', fp: 'fp16' }, content: { format: 'safetensors', fixture: 'sdxl-checkpoint', minSize: bytes } }],
+    }],
+  };
 }

@@ -19,6 +19,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
           ['log', `${status.dbPath} at position ${status.position}`],
           ['models', status.modelsDir],
           ['queue', queue],
+          ...(typeof status.storageProblem === 'string' ? [['held', `downloads wait: cannot write the event log (${status.storageProblem})`]] : []),
         ]).split('\n').slice(1).join('\n')}\n`,
       );
     });

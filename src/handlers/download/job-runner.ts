@@ -10,7 +10,7 @@ import {
 import type { DomainEvent } from '../../events/index.js';
 import type { AppendError } from '../../store/event-store.js';
 import type { StreamCommands } from '../../store/stream-commands.js';
-import { checkFreeSpace, transferFile } from '../../transfer/index.js';
+import { checkFreeSpace, retryPolicySchema, transferFile } from '../../transfer/index.js';
 import type { RouteDecision } from '../../routing/decide.js';
 import { verdictOf, type DownloadFailure } from './failure.js';
 import { clearQuarantine, hashIfExists, placeFile, quarantineFile } from './place.js';
@@ -111,7 +111,10 @@ export async function runJob(deps: JobRunnerDeps, jobId: string, signal: AbortSi
       const urlRefreshed = (reason: string): void => void record({ type: 'download.url_refreshed', data: { reason } });
       const partSize = await stat(partPath).then((s) => s.size, () => -1);
       if (!job.plan || partSize !== job.plan.totalBytes) {
-        const remote = await probeFresh(resolveUrl, stop.signal, urlRefreshed);
+        const remote = await probeFresh(resolveUrl, stop.signal, retryPolicySchema.parse(deps.transferTuning?.retry ?? {}), {
+          onRefresh: urlRefreshed,
+          onRetry: (r) => void record({ type: 'download.connection_retried', data: { segment: null, ...r, detail: r.detail.slice(0, 1000) } }),
+        });
         if (stop.signal.aborted) return storageFailure ? { kind: 'storage', error: storageFailure } : stopped;
         if (remote.isErr()) {
           return fail(apiError && remote.error === apiError ? { source: 'api', error: apiError } : { source: 'probe', error: remote.error as Exclude<typeof remote.error, CivitaiError> });
@@ -155,7 +158,7 @@ export async function runJob(deps: JobRunnerDeps, jobId: string, signal: AbortSi
               },
             ),
           onValidator: (v) => void record({ type: 'download.validator_seen', data: { etag: v.etag ?? null, lastModified: v.lastModified ?? null } }),
-          onRetry: (r) => void record({ type: 'download.segment_retried', data: { ...r, detail: r.detail.slice(0, 1000) } }),
+          onRetry: (r) => void record({ type: 'download.connection_retried', data: { ...r, detail: r.detail.slice(0, 1000) } }),
           onUrlRefreshed: urlRefreshed,
         },
       );

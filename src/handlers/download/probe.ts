@@ -1,5 +1,7 @@
 import { err, ok, type Result } from 'neverthrow';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
+import { backoffDelayMs, type RetryPolicy } from '../../transfer/index.js';
 
 export interface RemoteFile {
   readonly totalBytes: number;
@@ -53,21 +55,39 @@ export async function probeRemote(url: string, signal: AbortSignal): Promise<Res
   }
 }
 
+export interface ProbeRetry {
+  readonly failure: 'status' | 'network';
+  readonly detail: string;
+  readonly delayMs: number;
+}
+
 /**
- * Probes the storage URL, and once more with a fresh one when the storage host refuses it (an expired signed URL:
- * 403/410). Other failures are returned at once: waiting and trying again is the job's business, recorded there.
+ * Probes the storage URL like one more connection: a refused signed URL (403/410, expired) is resolved again once,
+ * and 429/5xx or a network failure is tried again after a backoff, up to the policy's attempts. Each refresh and
+ * retry is reported, so the job's history tells it. What is left after that is the job's to wait out.
  */
 export async function probeFresh<E>(
   resolveUrl: () => Promise<Result<{ url: string }, E>>,
   signal: AbortSignal,
-  onRefresh: (reason: string) => void,
+  policy: RetryPolicy,
+  report: { onRefresh: (reason: string) => void; onRetry: (retry: ProbeRetry) => void },
 ): Promise<Result<RemoteFile, E | ProbeError>> {
-  for (let refreshed = false; ; refreshed = true) {
+  let refreshed = false;
+  for (let attempt = 1; ; attempt++) {
     const url = await resolveUrl();
     if (url.isErr()) return err(url.error);
     const probed = await probeRemote(url.value.url, signal);
-    const status = probed.isErr() ? probed.error.status : undefined;
-    if (refreshed || signal.aborted || (status !== 403 && status !== 410)) return probed;
-    onRefresh(`the storage host answered ${status} to the signed URL`);
+    if (probed.isOk() || signal.aborted || probed.error.code === 'HTML_RESPONSE') return probed;
+    const status = probed.error.status;
+    if ((status === 403 || status === 410) && !refreshed) {
+      refreshed = true;
+      report.onRefresh(`the storage host answered ${status} to the signed URL`);
+      continue;
+    }
+    const transient = status === undefined || status === 429 || status >= 500;
+    if (!transient || attempt >= policy.maxAttempts) return probed;
+    const delayMs = Math.round(backoffDelayMs(attempt, policy));
+    report.onRetry({ failure: status === undefined ? 'network' : 'status', detail: probed.error.message, delayMs });
+    await sleep(delayMs, undefined, { signal }).catch(() => undefined);
   }
 }

@@ -135,7 +135,7 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
   }
 
   const relevant = (type: string): boolean =>
-    (type.startsWith('download.') && type !== 'download.chunk_written' && type !== 'download.validator_seen' && type !== 'download.segment_retried') ||
+    (type.startsWith('download.') && type !== 'download.chunk_written' && type !== 'download.validator_seen' && type !== 'download.connection_retried') ||
     type === 'settings.changed';
   const sub: Subscription = deps.store.commits$.subscribe((batch) => {
     let changed = false;
