@@ -4,7 +4,7 @@
 // Metadata calls go through @huggingface/hub (paths-info, model info) with our own fetch; the `resolve` HEAD is
 // ours, because the library follows redirects and we must not. The token goes only to HF_ENDPOINT's origin.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { modelInfo, pathsInfo } from '@huggingface/hub';
+import { HubApiError, modelInfo, pathsInfo } from '@huggingface/hub';
 import { err, ok, ResultAsync, type Result } from 'neverthrow';
 import type { Dispatcher } from 'undici';
 import { defaultUserAgent } from '../civitai/client.js';
@@ -173,6 +173,8 @@ export function createHfClient(options: HfClientOptions = {}): HfClient {
       const facts = exchange.failure();
       if (facts) return err(errorFromHubResponse(facts, ctx, now()));
       if (cause instanceof HubAnswerProblem) return err(invalidHubResponse(cause.message, ctx));
+      // A status the library refused that was not an error (a redirect to another origin, which we never follow).
+      if (cause instanceof HubApiError) return err(invalidHubResponse(`has an unexpected status ${cause.statusCode}`, ctx, cause.statusCode));
       return err(hubNetworkError(cause, ctx));
     }
   }
@@ -254,8 +256,9 @@ export function createHfClient(options: HfClientOptions = {}): HfClient {
 
   async function resolveOnce(exchange: HubExchange, ref: HfFileRef): Promise<HfResolvedFile> {
     const head = await headResolve(exchange, ref);
-    const pinned: HfFileRef = { ...ref, revision: head.commit };
     const [info, repoInfo] = await Promise.all([pathInfo(exchange, ref.repo, head.commit, ref.path), fetchRepoInfo(exchange, ref.repo, head.commit)]);
+    // A renamed repo answers under its new name (the hub redirected us there): pin that.
+    const pinned: HfFileRef = { ...ref, repo: repoInfo.id, revision: head.commit };
     if (!info) throw new HubAnswerProblem(`lists no ${ref.path} at commit ${head.commit} although resolve served it`);
     const verification = verificationOf(info);
     const lfs = verification.kind === 'sha256';
@@ -273,7 +276,7 @@ export function createHfClient(options: HfClientOptions = {}): HfClient {
     const lastCommit = commitInfo(info);
     return {
       source: 'huggingface',
-      repo: ref.repo,
+      repo: pinned.repo,
       path: ref.path,
       fileName: fileNameOf(ref),
       revision: ref.revision,

@@ -90,6 +90,16 @@ describe('resolving a file', () => {
     expect(encoded.verification).not.toEqual((await resolved(`hf://${HUB_IDS.flux}/${HUB_FILES.fluxModel}`)).verification);
   });
 
+  it('a renamed repo: the hub\'s same-origin redirects are followed (with the token, same host) and the new name is pinned', async () => {
+    const before = sim.requests.length;
+    const file = await resolved(`hf://${HUB_IDS.fluxFormer}/${HUB_FILES.fluxVae}`, { token: GRANTED_TOKEN });
+    expect(file.repo).toBe(HUB_IDS.flux);
+    expect(file.resolveUrl).toBe(`${sim.hubUrl}/${HUB_IDS.flux}/resolve/${file.commit}/${HUB_FILES.fluxVae}`);
+    const hubCalls = sim.requests.slice(before).filter((r) => r.host === 'hub');
+    expect(hubCalls.filter((r) => r.url.includes(HUB_IDS.fluxFormer)).length).toBe(3);
+    expect(hubCalls.every((r) => r.headers.authorization === `Bearer ${GRANTED_TOKEN}`)).toBe(true);
+  });
+
   it('a path that needs percent-encoding, in a folder, on a Xet repo', async () => {
     const url = `${sim.hubUrl}/${HUB_IDS.encoders}/resolve/main/${HUB_FILES.t5.split('/').map(encodeURIComponent).join('/')}`;
     const file = await resolved(url);

@@ -182,6 +182,13 @@ describe('resolve', () => {
     expect([missingRevision.status, header(missingRevision, 'x-error-code')]).toEqual([404, 'RevisionNotFound']);
   });
 
+  it('a renamed repo\'s old URLs redirect (307, relative) to the same URL under the new name', async () => {
+    const answer = await fetchRaw(`${sim.hubUrl}/${HUB_IDS.fluxFormer}/resolve/main/${HUB_FILES.readme}?download=true`, { method: 'HEAD' });
+    expect([answer.status, header(answer, 'location')]).toEqual([307, `/${HUB_IDS.flux}/resolve/main/${HUB_FILES.readme}?download=true`]);
+    const api = await fetchRaw(`${sim.hubUrl}/api/models/${HUB_IDS.fluxFormer}/revision/main`);
+    expect([api.status, header(api, 'location')]).toEqual([307, `/api/models/${HUB_IDS.flux}/revision/main`]);
+  });
+
   it('gated files: 401 GatedRepo anonymously, 403 "not in the authorized list" without access, 302 with it', async () => {
     const url = resolveUrl(HUB_IDS.gated, HUB_FILES.gatedModel);
     const anonymous = await fetchRaw(url);

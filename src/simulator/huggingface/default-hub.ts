@@ -5,6 +5,8 @@ import type { HubSpec } from './hub-spec.js';
 
 export const HUB_IDS = {
   flux: 'sim-labs/flux-sim',
+  /** The flux repo's name before it was renamed. */
+  fluxFormer: 'sim-labs/flux-sim-old',
   encoders: 'sim-labs/text-encoders-sim',
   gated: 'sim-gated/flux-dev-sim',
   private: 'sim-private/secret-loras',
@@ -26,6 +28,7 @@ export function defaultHub(): HubSpec {
     repos: [
       {
         id: HUB_IDS.flux,
+        formerIds: [HUB_IDS.fluxFormer],
         pipelineTag: 'text-to-image',
         libraryName: 'diffusers',
         tags: ['diffusers', 'safetensors', 'text-to-image', 'flux'],

@@ -66,6 +66,14 @@ function disposition(path: string): string {
   return `inline; filename*=UTF-8''${encodeURIComponent(name)}; filename="${ascii}";`;
 }
 
+/** A renamed repo's old URLs answer with a relative redirect to the same URL under the new name. */
+function renamedLocation(world: HubWorld, url: URL): string | undefined {
+  const match = /^(\/api\/models\/|\/)([^/]+\/[^/]+)(\/.*)?$/.exec(url.pathname);
+  const current = match ? world.renamedTo(match[2] ?? '') : undefined;
+  if (!match || current === undefined) return undefined;
+  return `${match[1]}${current}${match[3] ?? ''}${url.search}`;
+}
+
 interface Route {
   readonly subject: RequestSubject | undefined;
   handle(): void | Promise<void>;
@@ -80,6 +88,10 @@ export function handleHubRequest(deps: HubHostDeps, req: IncomingMessage, res: S
     'Access-Control-Expose-Headers': EXPOSED,
     Vary: 'Origin, Accept',
   };
+  const moved = renamedLocation(deps.world, url);
+  if (moved !== undefined) {
+    return sendBody(res, 307, 'text/plain; charset=utf-8', `Temporary Redirect. Redirecting to ${moved}`, { ...common, Location: moved });
+  }
   const route = routeOf(deps, req, res, url, common);
   if (!route) return sendJson(res, 404, { error: 'Not Found' }, common);
   if (route.subject) {

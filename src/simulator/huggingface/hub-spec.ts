@@ -9,6 +9,8 @@ export interface HubSpec {
 export interface RepoSpec {
   /** `owner/name`. */
   readonly id: string;
+  /** Names the repo had before a rename: the hub redirects them (307, relative Location) to `id`. */
+  readonly formerIds?: readonly string[];
   readonly private?: boolean;
   /** Gated repos: metadata is public, file downloads need a token whose user was granted access. */
   readonly gated?: 'auto' | 'manual';

@@ -246,6 +246,7 @@ export class HubRepo {
 
 export class HubWorld {
   private readonly repos = new Map<string, HubRepo>();
+  private readonly renamed = new Map<string, string>();
   private readonly blobsByKey = new Map<string, HubBlob>();
 
   constructor(spec: HubSpec) {
@@ -257,6 +258,7 @@ export class HubWorld {
     if (!/^[\w.-]+\/[\w.-]+$/.test(spec.id)) throw new Error(`repo id ${spec.id} is not owner/name`);
     const repo = new HubRepo(spec, (blob) => this.register(blob));
     this.repos.set(spec.id, repo);
+    for (const former of spec.formerIds ?? []) this.renamed.set(former, spec.id);
     return repo;
   }
 
@@ -270,6 +272,11 @@ export class HubWorld {
 
   repo(id: string): HubRepo | undefined {
     return this.repos.get(id);
+  }
+
+  /** The current id of a repo that was renamed from `id`. */
+  renamedTo(id: string): string | undefined {
+    return this.renamed.get(id);
   }
 
   /** Throws for an unknown repo: for tests and the control route, which name repos they made. */
