@@ -163,6 +163,15 @@ describe('gated, private and missing', () => {
     expect(storageCalls.length).toBe(2);
     for (const call of storageCalls) expect(JSON.stringify(call)).not.toContain(GRANTED_TOKEN);
     expect(file.storageUrl).not.toContain(GRANTED_TOKEN);
+    // Failures with the canary token say what went wrong, never the token.
+    sim.addFault({ kind: 'status', status: 500, target: 'api', repo: HUB_IDS.gated });
+    const failures = await Promise.all([
+      failure(`hf://${HUB_IDS.gated}/nope.safetensors`, { token: GRANTED_TOKEN }),
+      failure(`hf://${HUB_IDS.gated}@nope/${HUB_FILES.gatedModel}`, { token: GRANTED_TOKEN }),
+      failure(`hf://${HUB_IDS.gated}/${HUB_FILES.gatedModel}`, { token: GRANTED_TOKEN }),
+    ]);
+    expect(failures.map((f) => f.code)).toEqual(['FILE_NOT_FOUND', 'REVISION_NOT_FOUND', 'SERVER']);
+    for (const f of failures) expect(JSON.stringify(f)).not.toContain(GRANTED_TOKEN);
   });
 
   it('a private repo: anonymous gets "no repository you can see" with the HF_TOKEN hint; a token that may read it resolves', async () => {

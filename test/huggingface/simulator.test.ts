@@ -1,5 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createHash } from 'node:crypto';
+import { listFiles, modelInfo, pathsInfo } from '@huggingface/hub';
 import { HUB_FILES, HUB_IDS, lfsPointer, startHubSimulator, type HubSimulator } from '../../src/simulator/huggingface/index.js';
 import { fetchRaw, header } from '../simulator/support.js';
 import { GRANTED_TOKEN, sha256, TOKENS, UNGRANTED_TOKEN } from './hub-support.js';
@@ -70,6 +71,20 @@ describe('model info', () => {
     expect(header(bad, 'x-error-message')).toBe('Invalid credentials in Authorization header');
     const revision = await fetchRaw(`${sim.hubUrl}/api/models/${HUB_IDS.flux}/revision/nope`);
     expect([revision.status, header(revision, 'x-error-code')]).toEqual([404, 'RevisionNotFound']);
+  });
+});
+
+describe('the hub\'s own JavaScript client', () => {
+  it('reads the simulator as it reads the hub: tree pages through Link, paths-info, model info with a token', async () => {
+    const files: string[] = [];
+    for await (const entry of listFiles({ repo: { type: 'model', name: HUB_IDS.encoders }, recursive: true, hubUrl: sim.hubUrl })) files.push(`${entry.type} ${entry.path}`);
+    expect(files).toEqual(['directory text_encoders', 'file README.md', `file ${HUB_FILES.clipL}`, `file ${HUB_FILES.t5}`]);
+    const [info] = await pathsInfo({ repo: { type: 'model', name: HUB_IDS.flux }, paths: [HUB_FILES.fluxModel], expand: true, hubUrl: sim.hubUrl });
+    expect(info?.lfs?.oid).toBe(sha256(sim.fileBytes(HUB_IDS.flux, HUB_FILES.fluxModel)));
+    expect(info?.lastCommit?.date).toBeInstanceOf(Date);
+    const model = await modelInfo({ name: HUB_IDS.private, hubUrl: sim.hubUrl, accessToken: GRANTED_TOKEN, additionalFields: ['sha'] });
+    expect(model).toMatchObject({ name: HUB_IDS.private, private: true, gated: false, sha: sim.world.mustRepo(HUB_IDS.private).head().id });
+    await expect(modelInfo({ name: HUB_IDS.private, hubUrl: sim.hubUrl })).rejects.toMatchObject({ statusCode: 401 });
   });
 });
 

@@ -211,8 +211,10 @@ export class HubRepo {
     return main;
   }
 
-  /** A branch, a tag, `refs/pr/<n>`, `refs/heads/<branch>`, `refs/tags/<tag>` or a full commit id. */
+  /** A branch, a tag, `refs/pr/<n>`, `refs/heads/<branch>`, `refs/tags/<tag>`, a full commit id, or `HEAD` (the
+   *  default branch, which huggingface.js asks for when given no revision). */
   resolve(revision: string): HubCommit | undefined {
+    if (revision === 'HEAD') return this.branches.get('main');
     const pr = /^refs\/pr\/(\d+)$/.exec(revision);
     if (pr) return this.pullRequests[Number(pr[1]) - 1];
     if (revision.startsWith('refs/heads/')) return this.branches.get(revision.slice('refs/heads/'.length));
