@@ -31,31 +31,38 @@ function canSeePrivate(caller: HubCaller, repo: HubRepo): boolean {
   return repo.author === caller.token.user || (caller.token.privateAccess ?? []).includes(repo.id);
 }
 
-/** Whether the caller may see the repo at all: its metadata, tree and paths. */
-export function repoRefusal(caller: HubCaller, repo: HubRepo | undefined): HubRefusal | undefined {
-  if (caller.kind === 'bad-token') return { status: 401, message: INVALID_CREDENTIALS };
-  if (repo && (!repo.private || canSeePrivate(caller, repo))) return undefined;
+/** The repo, if the caller may see it at all (its metadata, tree and paths), else the hub's refusal. */
+export type Access = { readonly repo: HubRepo; readonly refusal?: undefined } | { readonly repo?: undefined; readonly refusal: HubRefusal };
+
+export function repoAccess(caller: HubCaller, repo: HubRepo | undefined): Access {
+  if (caller.kind === 'bad-token') return { refusal: { status: 401, message: INVALID_CREDENTIALS } };
+  if (repo && (!repo.private || canSeePrivate(caller, repo))) return { repo };
   // The hub does not tell a private repo from a missing one; anonymous callers get 401 for both.
   return caller.kind === 'anonymous'
-    ? { status: 401, code: 'RepoNotFound', message: 'Invalid username or password.' }
-    : { status: 404, code: 'RepoNotFound', message: 'Repository not found' };
+    ? { refusal: { status: 401, code: 'RepoNotFound', message: 'Invalid username or password.' } }
+    : { refusal: { status: 404, code: 'RepoNotFound', message: 'Repository not found' } };
 }
 
-/** Whether the caller may download the repo's files: gated repos also need granted access. */
-export function fileRefusal(caller: HubCaller, repo: HubRepo | undefined, hubUrl: string): HubRefusal | undefined {
-  const refusal = repoRefusal(caller, repo);
-  if (refusal || !repo || repo.gated === false) return refusal;
-  if (caller.kind === 'user' && (repo.author === caller.token.user || (caller.token.gatedAccess ?? []).includes(repo.id))) return undefined;
+/** The repo, if the caller may also download its files: gated repos need granted access. */
+export function fileAccess(caller: HubCaller, repo: HubRepo | undefined, hubUrl: string): Access {
+  const access = repoAccess(caller, repo);
+  if (!access.repo || access.repo.gated === false) return access;
+  const { repo: seen } = access;
+  if (caller.kind === 'user' && (seen.author === caller.token.user || (caller.token.gatedAccess ?? []).includes(seen.id))) return access;
   return caller.kind === 'anonymous'
     ? {
-        status: 401,
-        code: 'GatedRepo',
-        message: `Access to model ${repo.id} is restricted. You must have access to it and be authenticated to access it. Please log in.`,
+        refusal: {
+          status: 401,
+          code: 'GatedRepo',
+          message: `Access to model ${seen.id} is restricted. You must have access to it and be authenticated to access it. Please log in.`,
+        },
       }
     : {
-        status: 403,
-        code: 'GatedRepo',
-        message: `Access to model ${repo.id} is restricted and you are not in the authorized list. Visit ${hubUrl}/${repo.id} to ask for access.`,
+        refusal: {
+          status: 403,
+          code: 'GatedRepo',
+          message: `Access to model ${seen.id} is restricted and you are not in the authorized list. Visit ${hubUrl}/${seen.id} to ask for access.`,
+        },
       };
 }
 

@@ -7,7 +7,7 @@ import type { FaultBook, RequestSubject } from '../faults.js';
 import { readBody, sendBody, sendJson, type Headers } from '../http-send.js';
 import { ifRangeHolds, parseRange } from '../range.js';
 import type { UrlSigner } from '../signing.js';
-import { entryNotFound, fileRefusal, identifyHubCaller, repoRefusal, revisionNotFound, type HubRefusal } from './hub-access.js';
+import { entryNotFound, fileAccess, identifyHubCaller, repoAccess, revisionNotFound, type HubRefusal } from './hub-access.js';
 import type { TokenSpec } from './hub-spec.js';
 import { fileEntry, directoryEntry, modelInfo, treeEntries, unknownExpandKey } from './hub-views.js';
 import type { HubBlob, HubCommit, HubRepo, HubWorld } from './hub-world.js';
@@ -123,9 +123,8 @@ function routeOf(deps: HubHostDeps, req: IncomingMessage, res: ServerResponse, u
       subject: { target: 'download', repo: repoId, ...(file !== undefined ? { path: file } : {}) },
       handle: () => {
         if (method !== 'GET' && method !== 'HEAD') return notAllowed();
-        const repo = deps.world.repo(repoId);
-        const refusal = fileRefusal(caller, repo, deps.hubUrl);
-        if (refusal || !repo) return sendRefusal(res, refusal ?? { status: 404, code: 'RepoNotFound', message: 'Repository not found' }, common);
+        const { repo, refusal } = fileAccess(caller, deps.world.repo(repoId), deps.hubUrl);
+        if (refusal) return sendRefusal(res, refusal, common);
         if (revision === undefined || file === undefined) return sendRefusal(res, { status: 400, message: 'Invalid path' }, common);
         const commit = repo.resolve(revision);
         if (!commit) return sendRefusal(res, revisionNotFound(revision), common);
@@ -141,9 +140,8 @@ function routeOf(deps: HubHostDeps, req: IncomingMessage, res: ServerResponse, u
   }
 
   const withRepo = (repoId: string, rawRevision: string | undefined, then: (repo: HubRepo, commit: HubCommit, revision: string) => void | Promise<void>) => () => {
-    const repo = deps.world.repo(repoId);
-    const refusal = repoRefusal(caller, repo);
-    if (refusal || !repo) return sendRefusal(res, refusal ?? { status: 404, code: 'RepoNotFound', message: 'Repository not found' }, common);
+    const { repo, refusal } = repoAccess(caller, deps.world.repo(repoId));
+    if (refusal) return sendRefusal(res, refusal, common);
     const revision = rawRevision === undefined ? 'main' : decode(rawRevision);
     const commit = revision === undefined ? undefined : repo.resolve(revision);
     if (!commit) return sendRefusal(res, revisionNotFound(revision ?? rawRevision ?? ''), common);
