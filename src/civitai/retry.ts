@@ -1,5 +1,11 @@
-// When and how long to wait before retrying a CivitAI request. Pure: the caller supplies randomness and time.
-import type { CivitaiError } from './errors.js';
+// When and how long to wait before retrying a CivitAI (or Hugging Face Hub) request. Pure: the caller supplies
+// randomness and time.
+
+/** Any source's failure: the codes RATE_LIMITED, SERVER and NETWORK are transient in every client. */
+export interface RetryableError {
+  readonly code: string;
+  readonly retryAfterMs?: number;
+}
 
 export interface RetryPolicy {
   /** Total tries, the first one included. */
@@ -40,7 +46,7 @@ export function backoffDelayMs(retryIndex: number, policy: RetryPolicy, random: 
 }
 
 /** Transient failures: rate limits, server errors (5xx, Cloudflare 52x) and the network. */
-export function isRetryable(error: CivitaiError): boolean {
+export function isRetryable(error: RetryableError): boolean {
   return error.code === 'RATE_LIMITED' || error.code === 'SERVER' || error.code === 'NETWORK';
 }
 
@@ -49,13 +55,13 @@ export function isRetryable(error: CivitaiError): boolean {
  * transient, the attempts are used up, or the server asked for a pause beyond the policy's ceiling.
  */
 export function retryDelayMs(
-  error: CivitaiError,
+  error: RetryableError,
   failures: number,
   policy: RetryPolicy,
   random: () => number,
 ): number | undefined {
   if (!isRetryable(error) || failures >= policy.maxAttempts) return undefined;
-  const asked = 'retryAfterMs' in error ? error.retryAfterMs : undefined;
+  const asked = error.retryAfterMs;
   if (asked !== undefined) return asked <= policy.maxRetryAfterMs ? asked : undefined;
   return backoffDelayMs(failures - 1, policy, random);
 }

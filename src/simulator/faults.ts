@@ -1,14 +1,20 @@
 // Injected failures. Each fault applies to the next `times` matching requests (default 1), then is spent.
 
-/** Narrows a fault to one file or one version's files; without either it matches any. */
+/** Narrows a fault to one file or one version's files (CivitAI), or one repo or file path (Hugging Face);
+ *  without any it matches every request of its target. */
 export interface FaultScope {
   readonly fileId?: number;
   readonly versionId?: number;
+  /** A Hugging Face repo id, `owner/name`. */
+  readonly repo?: string;
+  /** A file path inside a Hugging Face repo. */
+  readonly path?: string;
   /** How many matching requests it applies to; default 1, `Infinity` for all. */
   readonly times?: number;
 }
 
-/** Which part of the site a `status` (or `cloudflare`) fault answers for. */
+/** Which part of the site a `status` (or `cloudflare`) fault answers for. On the Hugging Face simulator `api` is
+ *  the hub's `/api/` routes and `download` its `resolve` route. */
 export type FaultTarget = 'api' | 'download' | 'storage';
 
 export type Fault = FaultScope &
@@ -43,6 +49,8 @@ export interface RequestSubject {
   readonly target: FaultTarget;
   readonly fileId?: number;
   readonly versionId?: number;
+  readonly repo?: string;
+  readonly path?: string;
 }
 
 const TARGETS_OF: { readonly [K in FaultKind]: (fault: FaultOf<K>) => readonly FaultTarget[] } = {
@@ -68,6 +76,8 @@ function matches(fault: Fault, subject: RequestSubject): boolean {
   if (!targetsOf(fault).includes(subject.target)) return false;
   if (fault.fileId !== undefined && fault.fileId !== subject.fileId) return false;
   if (fault.versionId !== undefined && fault.versionId !== subject.versionId) return false;
+  if (fault.repo !== undefined && fault.repo !== subject.repo) return false;
+  if (fault.path !== undefined && fault.path !== subject.path) return false;
   return true;
 }
 

@@ -1,12 +1,12 @@
 // A faithful stand-in for CivitAI on 127.0.0.1: an API host (civitai.com) and a storage host (its R2/B2
 // buckets) on two ports, so the redirect between them is cross-origin as in production.
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { handleApiRequest } from './api-host.js';
 import { defaultWorld } from './default-world.js';
 import { FaultBook, type Fault } from './faults.js';
 import { UrlSigner } from './signing.js';
-import { handleStorageRequest } from './storage-host.js';
+import { handleStorageRequest, type StorageCatalog } from './storage-host.js';
+import { closeServer as close, guarded, listen, recorder, type RecordedRequest as HostRequest } from './server.js';
 import { World } from './world.js';
 import type { WorldSpec } from './world-spec.js';
 
@@ -16,13 +16,7 @@ export type { ContentSpec } from './fixture-kinds.js';
 export { SimFile, SimModel, SimVersion, World, type PublishOptions, type ReplaceFileOptions } from './world.js';
 export type { FileSpec, ImageSpec, ModelSpec, VersionSpec, WorldSpec } from './world-spec.js';
 
-export interface RecordedRequest {
-  readonly host: 'api' | 'storage';
-  readonly method: string;
-  /** The request target as received: path and query. */
-  readonly url: string;
-  readonly headers: IncomingHttpHeaders;
-}
+export type RecordedRequest = HostRequest<'api' | 'storage'>;
 
 export interface Simulator {
   /** http://127.0.0.1:<port>, standing in for https://civitai.com. */
@@ -62,42 +56,6 @@ export interface SimulatorOptions {
 
 const HOUR_MS = 3_600_000;
 
-function listen(server: Server, port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    });
-  });
-}
-
-function close(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}
-
-function recorder(requests: RecordedRequest[], host: RecordedRequest['host']) {
-  return (req: IncomingMessage): void => {
-    requests.push({ host, method: req.method ?? 'GET', url: req.url ?? '/', headers: { ...req.headers } });
-  };
-}
-
-/** An unexpected exception in a handler is a simulator bug: answer 500 and say so, rather than hang. */
-function guarded(handle: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>) {
-  return (req: IncomingMessage, res: ServerResponse): void => {
-    Promise.resolve()
-      .then(() => handle(req, res))
-      .catch((error: unknown) => {
-        console.error('civitai simulator: handler failed', error);
-        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
-        res.end('simulator bug');
-      });
-  };
-}
-
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const world = new World(options.world ?? defaultWorld());
   const faults = new FaultBook();
@@ -119,13 +77,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     requireAuthForDownloads: options.requireAuthForDownloads ?? options.apiKey !== undefined,
     signedUrlTtlMs: options.signedUrlTtlMs ?? HOUR_MS,
   };
+  const storageCatalog: StorageCatalog = {
+    lookup(key) {
+      const file = world.fileByStorageKey(key);
+      return file && { object: file, subject: { target: 'storage', fileId: file.id, versionId: file.version.id } };
+    },
+  };
   const recordStorage = recorder(requests, 'storage');
   const recordApi = recorder(requests, 'api');
-  storageServer.on('request', guarded((req, res) => {
+  storageServer.on('request', guarded('civitai simulator', (req, res) => {
     recordStorage(req);
-    return handleStorageRequest({ world, signer, faults }, req, res);
+    return handleStorageRequest({ catalog: storageCatalog, signer, faults, label: 'civitai simulator' }, req, res);
   }));
-  apiServer.on('request', guarded((req, res) => {
+  apiServer.on('request', guarded('civitai simulator', (req, res) => {
     recordApi(req);
     return handleApiRequest(apiDeps, req, res);
   }));

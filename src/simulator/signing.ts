@@ -8,6 +8,8 @@ export interface SignedUrlRequest {
   /** The file name the storage host will put in Content-Disposition. */
   readonly fileName: string;
   readonly ttlMs: number;
+  /** The whole Content-Disposition instead of `attachment; filename="<fileName>"`. */
+  readonly contentDisposition?: string;
 }
 
 export type SignatureCheck =
@@ -37,7 +39,7 @@ export class UrlSigner {
   mint(request: SignedUrlRequest, now = Date.now()): string {
     const date = amzDate(new Date(now));
     const expires = String(Math.max(1, Math.ceil(request.ttlMs / 1000)));
-    const disposition = `attachment; filename="${request.fileName}"`;
+    const disposition = request.contentDisposition ?? `attachment; filename="${request.fileName}"`;
     const signature = this.sign(request.storageKey, disposition, date, expires);
     this.expiries.set(signature, now + request.ttlMs);
     const query = [

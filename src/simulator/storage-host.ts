@@ -1,18 +1,35 @@
-// The storage host (stand-in for CivitAI's R2/B2 buckets): serves presigned URLs with Range, If-Range, ETag and
-// Content-Disposition, and refuses credentials it should never see.
+// A presigned-URL object store (stand-in for CivitAI's R2/B2 buckets and the Hugging Face Hub's LFS/Xet bridge):
+// serves objects with Range, If-Range, ETag and Content-Disposition, answers S3-style XML errors, and refuses
+// credentials it should never see. What it stores comes from a catalog, so each simulated site brings its own.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultBook, RequestSubject } from './faults.js';
 import { ifRangeHolds, parseRange } from './range.js';
 import { sendS3Error, type Headers } from './http-send.js';
 import { storageKeyOf, type UrlSigner } from './signing.js';
+import type { FileContent } from './content.js';
 import { streamBody, type BodyShaping } from './stream-body.js';
-import type { World } from './world.js';
+
+/** One object in the bucket. */
+export interface StoredObject {
+  readonly content: FileContent;
+  readonly etag: string;
+  readonly lastModified: Date;
+  /** As if the same bytes were uploaded again: new ETag and Last-Modified. */
+  touch(): void;
+}
+
+export interface StorageCatalog {
+  /** The object at a storage key, with what faults may be scoped to. */
+  lookup(key: string): { readonly object: StoredObject; readonly subject: RequestSubject } | undefined;
+}
 
 export interface StorageHostDeps {
-  readonly world: World;
+  readonly catalog: StorageCatalog;
   readonly signer: UrlSigner;
   readonly faults: FaultBook;
+  /** For error logs: which simulator this store belongs to. */
+  readonly label: string;
 }
 
 const STATUS_CODES: Readonly<Record<number, string>> = {
@@ -25,7 +42,7 @@ const STATUS_CODES: Readonly<Record<number, string>> = {
 };
 
 export async function handleStorageRequest(deps: StorageHostDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const { world, signer, faults } = deps;
+  const { catalog, signer, faults } = deps;
   const target = new URL(req.url ?? '/', 'http://storage.invalid');
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     return sendS3Error(res, 405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', { Allow: 'GET, HEAD' });
@@ -36,8 +53,9 @@ export async function handleStorageRequest(deps: StorageHostDeps, req: IncomingM
     return sendS3Error(res, 400, 'InvalidRequest', 'Missing x-amz-content-sha256');
   }
   const key = storageKeyOf(target);
-  const file = key === undefined ? undefined : world.fileByStorageKey(key);
-  const subject: RequestSubject = { target: 'storage', fileId: file?.id, versionId: file?.version.id };
+  const found = key === undefined ? undefined : catalog.lookup(key);
+  const file = found?.object;
+  const subject: RequestSubject = found?.subject ?? { target: 'storage' };
 
   const [status] = faults.take(subject, ['status']);
   if (status) {
@@ -57,7 +75,7 @@ export async function handleStorageRequest(deps: StorageHostDeps, req: IncomingM
   const [changeEtag] = faults.take(subject, ['change-etag']);
   if (changeEtag) file.touch();
 
-  const size = file.sizeBytes;
+  const size = file.content.length;
   const rangeFaults = req.method === 'GET' ? faults.take(subject, ['ignore-range']) : [];
   const ifRange = req.headers['if-range'];
   const requested = rangeFaults.length > 0 || !ifRangeHolds(typeof ifRange === 'string' ? ifRange : undefined, file.etag, file.lastModified)
@@ -87,7 +105,7 @@ export async function handleStorageRequest(deps: StorageHostDeps, req: IncomingM
   }
   // Headers are out, so a failure here can only cut the body short; it is a simulator bug, so say so.
   streamBody(res, file.content, start, end, bodyShaping(faults, subject)).catch((error: unknown) => {
-    console.error('civitai simulator: streaming failed', error);
+    console.error(`${deps.label}: streaming failed`, error);
     res.destroy();
   });
 }
