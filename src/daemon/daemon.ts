@@ -21,7 +21,9 @@ import { startUpdatePoller } from '../handlers/updates/poller.js';
 import { createNotifier } from '../notify/notifier.js';
 import { writeSidecarWithPreview } from '../handlers/download/sidecar.js';
 import { buildMethods, liveSetting, type LibraryHandlers } from './methods.js';
-import { viewQueries } from './views.js';
+import { jobJson, viewQueries } from './views.js';
+import { createJobFrames } from './job-frames.js';
+import type { JobJson } from '../ipc/protocol.js';
 import { acquirePidLock } from './pid-lock.js';
 import type { DaemonSettings } from './settings.js';
 import { PACKAGE_VERSION as VERSION } from '../lib/project-root.js';
@@ -75,8 +77,15 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
   const subscribe: SubscribeHandler = (params, push) => {
     const from = params.from === undefined ? store.head() : Math.max(0, params.from - 1);
     const filter = { streamId: params.stream, category: params.category, types: params.types };
+    const jobFrames = params.jobs === true ? createJobFrames((id) => {
+      const row = views.job(id);
+      return row && jobJson(row);
+    }) : undefined;
+    const pushJobs = (jobs: readonly JobJson[]): boolean => jobs.every((job) => push({ t: 'job', job }));
     const sub = liveFrom(store, from, filter).subscribe((item) => {
-      const delivered = item.kind === 'event' ? push({ t: 'event', event: toEventJson(item.event) }) : push({ t: 'caught_up', position: item.position });
+      const delivered = item.kind === 'event'
+        ? push({ t: 'event', event: toEventJson(item.event) }) && pushJobs(jobFrames?.afterEvent(item.event) ?? [])
+        : pushJobs(jobFrames?.caughtUp() ?? []) && push({ t: 'caught_up', position: item.position });
       if (!delivered) sub.unsubscribe();
     });
     // Transfer progress is not in the log (it would flood it): it reaches the subscribers that follow downloads.

@@ -68,6 +68,12 @@ describe('gateway in front of a real daemon', () => {
     const progress = stream.messages.filter((m) => m.event === 'progress');
     expect(progress.length).toBeGreaterThan(0);
     expect(progress[0]!.data).toMatchObject({ jobId: job.id });
+    // Every state the job went through came as its JSON with the events: a page needs no request to show it.
+    await stream.waitFor((m) => m.event === 'job' && (m.data as JobJson).state === 'completed');
+    const states = stream.messages.filter((m) => m.event === 'job' && (m.data as JobJson).id === job.id).map((m) => (m.data as JobJson).state);
+    expect(states).toContain('downloading');
+    expect(states.at(-1)).toBe('completed');
+    expect(new Set(states).size).toBeGreaterThan(2);
     stream.close();
 
     const placed = await waitForJob(job.id, 'completed');
