@@ -59,7 +59,7 @@ export async function handleExtensionCall(link: DaemonLink, pairings: Pairings, 
     return paired.ok ? sendJson(res, 200, { ok: true, result: { token: paired.token } }) : sendRejection(res, reject(403, paired.error.code, paired.error.message));
   }
   if (!pairings.verify(origin, bearerToken(req.headers.authorization))) {
-    return sendRejection(res, reject(403, 'NOT_PAIRED', 'this browser is not paired with comfyui-dl: in the app, open Browser extension, make a pairing code and type it into the extension'));
+    return sendRejection(res, reject(403, 'NOT_PAIRED', 'This browser is not paired with comfyui-dl: in the app, open Browser extension, make a pairing code and type it into the extension'));
   }
   switch (name) {
     case 'hello':

@@ -108,7 +108,7 @@ export function createPairings(file: string | undefined, now: () => number = Dat
     },
     pair(origin, typed, name) {
       if (!isExtensionOrigin(origin)) return { ok: false, error: { code: 'NOT_AN_EXTENSION', message: 'only the comfyui-dl browser extension can pair' } };
-      const refused = { ok: false as const, error: { code: 'BAD_CODE' as const, message: 'this pairing code is wrong or has expired: make a new one in comfyui-dl (Browser extension page) and type it again' } };
+      const refused = { ok: false as const, error: { code: 'BAD_CODE' as const, message: 'This pairing code is wrong or has expired: make a new one in comfyui-dl (Browser extension page) and type it again' } };
       const parsed = parsePairingCode(typed);
       if (pending === undefined || now() > pending.expiresAt || pending.attemptsLeft <= 0) {
         pending = undefined;
