@@ -11,6 +11,12 @@ import { axeCheck } from './axe.js';
 import { CHROMIUM, CHROMIUM_ARGS, imageLoaded } from './browser.js';
 
 const APP_DIR = join(projectRoot(), 'desktop', 'dist');
+
+/** What the callbacks run in the page use of its globals (the tests are compiled without the DOM library). */
+interface PageGlobals {
+  readonly location: { hash: string };
+  readonly document: { readonly activeElement: { readonly tagName: string; readonly id: string } | null };
+}
 const MIB = 1024 * 1024;
 
 const noBrowser = existsSync(CHROMIUM) ? null : `skipped: no chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
@@ -240,10 +246,10 @@ const EXTRA: ModelSpec[] = [
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
       for (const [label, hash] of pages) {
-        await page.evaluate((h) => (location.hash = h), hash);
+        await page.evaluate((h) => ((globalThis as unknown as PageGlobals).location.hash = h), hash);
         await page.locator('main h1').first().waitFor();
         await page.waitForLoadState('networkidle').catch(() => undefined);
-        if (label !== 'Model page') await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe('H1');
+        if (label !== 'Model page') await expect.poll(() => page.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.tagName)).toBe('H1');
         for (const v of await axeCheck(page, `${label} (${scheme})`)) if (v.impact === 'serious' || v.impact === 'critical') serious.push(`${label} (${scheme}): ${v.id} ${v.targets.join(' | ')}`);
       }
     }
@@ -254,9 +260,9 @@ const EXTRA: ModelSpec[] = [
     await page.getByText('Daemon connected').waitFor();
     await page.keyboard.press('Tab');
     const skip = page.getByRole('link', { name: 'Skip to content' });
-    expect(await skip.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await skip.evaluate((el) => el === (globalThis as unknown as PageGlobals).document.activeElement)).toBe(true);
     await page.keyboard.press('Enter');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.id)).toBe('main');
     expect(browserErrors).toEqual([]);
   });
 
