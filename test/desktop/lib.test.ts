@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { folderCounts, matchesQuery, sortCatalog } from '../../desktop/src/lib/catalog.js';
 import { eventTitle, eventTone, groupOfStream, summarizeEvent } from '../../desktop/src/lib/event-summary.js';
 import { formatAgo, formatBytes, formatCount, formatEta, fraction } from '../../desktop/src/lib/format.js';
-import { jobTitle, mergeJobs, splitJobs, upsertJob } from '../../desktop/src/lib/jobs.js';
+import { downloadAction, jobTitle, mergeJobs, newestJobByVersion, splitJobs, upsertJob } from '../../desktop/src/lib/jobs.js';
 import { launchCodeFromHash, parseRoute, routeHash, tokenFromHash } from '../../desktop/src/lib/routes.js';
 import { addSample, etaSeconds, speedOf } from '../../desktop/src/lib/speed.js';
 import type { CatalogEntryJson, JobJson } from '../../src/ipc/protocol.js';
@@ -68,6 +68,14 @@ describe('jobs', () => {
     expect(mergeJobs([pushed], [older, job({ id: 'b' })]).map((j) => [j.id, j.state])).toEqual([['a', 'paused'], ['b', 'queued']]);
     expect(upsertJob([older, job({ id: 'b' })], pushed).map((j) => [j.id, j.state])).toEqual([['a', 'paused'], ['b', 'queued']]);
     expect(upsertJob([], pushed)).toEqual([pushed]);
+  });
+
+  it('retries the newest job of a version that failed or was cancelled instead of adding a second one', () => {
+    const failed = job({ id: 'old', versionId: 5, state: 'failed', createdAt: '2026-01-01T00:00:01Z' });
+    const retried = job({ id: 'new', versionId: 5, state: 'cancelled', createdAt: '2026-01-01T00:00:02Z' });
+    expect(newestJobByVersion([retried, failed]).get(5)?.id).toBe('new');
+    expect([downloadAction(undefined), downloadAction(failed), downloadAction(retried), downloadAction(job({ state: 'waiting' })), downloadAction(job({ state: 'completed' }))])
+      .toEqual(['add', 'retry', 'retry', 'running', 'add']);
   });
 });
 

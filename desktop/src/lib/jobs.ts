@@ -38,3 +38,18 @@ export function upsertJob(list: readonly JobJson[], job: JobJson): JobJson[] {
   const index = list.findIndex((j) => j.id === job.id);
   return index < 0 ? [...list, job] : list.map((j, i) => (i === index ? job : j));
 }
+
+/** The newest job of each version: what a Download button for that version should act on. */
+export function newestJobByVersion(jobs: readonly JobJson[]): Map<number | null, JobJson> {
+  return new Map([...jobs].sort((a, b) => a.createdAt.localeCompare(b.createdAt)).map((j) => [j.versionId, j]));
+}
+
+/**
+ * What a Download button does for a version given its newest job: nothing new while one runs, a retry of that
+ * job when it failed or was cancelled (never a second job beside it), else a new download.
+ */
+export function downloadAction(job: JobJson | undefined): 'running' | 'retry' | 'add' {
+  if (job === undefined) return 'add';
+  if (isActive(job.state)) return 'running';
+  return job.state === 'failed' || job.state === 'cancelled' ? 'retry' : 'add';
+}
