@@ -72,7 +72,8 @@ export async function startGateway(options: GatewayOptions): Promise<Result<Gate
   let port = 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const extensionRoute = (req.url ?? '').startsWith(EXTENSION_PREFIX);
+    // Decided on the normalised path, so that no `..` can carry a request from one set of checks to the other.
+    const extensionRoute = new URL(req.url ?? '/', 'http://gateway').pathname.startsWith(EXTENSION_PREFIX);
     const source = checkRequestSource(req.headers, port, extensionRoute);
     if (source.isErr()) return sendRejection(res, source.error);
     const url = new URL(req.url ?? '/', `http://${source.value}`);

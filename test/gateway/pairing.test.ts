@@ -119,6 +119,9 @@ describe('the extension routes of the gateway', () => {
     const add = await ext('add', CHROME, { version: 2001 }, token);
     expect(JSON.parse(add.body)).toMatchObject({ ok: false, error: { code: 'DAEMON_UNREACHABLE' } });
     expect((await ext('status', CHROME, {}, token)).status).toBe(404);
+    // A path that leaves /api/ext/ once normalised is not an extension route: the app's checks apply to it.
+    expect((await ext('../status', CHROME, {}, token)).status).toBe(403);
+    expect((await ext('../ui/pairing.start', CHROME, {}, token)).status).toBe(403);
     // The app lists it, and unpairing shuts it out.
     const info = JSON.parse((await apiCall(port, gateway.token, 'ui/extension.info')).body) as { result: { extensions: { origin: string }[] } };
     expect(info.result.extensions.map((e) => e.origin)).toEqual([CHROME]);
