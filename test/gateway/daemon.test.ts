@@ -77,6 +77,14 @@ describe('gateway in front of a real daemon', () => {
     stream.close();
 
     const placed = await waitForJob(job.id, 'completed');
+    // Paging back from the newest event, by category and leaving chunk writes out (what the Timeline does).
+    const { events: newest } = await call<{ events: EventJson[] }>('history', { before: Number.MAX_SAFE_INTEGER, limit: 3, categories: ['download'], excludeTypes: ['download.chunk_written'] });
+    expect(newest.map((e) => e.position)).toEqual([...newest.map((e) => e.position)].sort((a, b) => a - b));
+    expect(newest.some((e) => e.type === 'download.placed')).toBe(true);
+    const { events: older } = await call<{ events: EventJson[] }>('history', { before: newest[0]!.position, limit: 1000, categories: ['download'], excludeTypes: ['download.chunk_written'] });
+    expect(older.at(-1)!.position).toBeLessThan(newest[0]!.position);
+    expect(older[0]!.type).toBe('download.requested');
+    expect(older.some((e) => e.type === 'download.chunk_written')).toBe(false);
     const preview = await send({ port, path: `/api/preview?path=${encodeURIComponent(placed.path!)}&token=${gateway.token}` });
     expect(preview.status).toBe(200);
     expect(preview.headers['content-type']).toMatch(/^image\//);
