@@ -39,7 +39,7 @@ const home = daemonHome({ CIVITAI_BASE_URL: sim.apiUrl });
 const daemon = await spawnDaemon(home);
 const client = (await connectIpc(home.socket))._unsafeUnwrap();
 const gateway = (await startGateway({ socket: home.socket, staticDir: join(projectRoot(import.meta.url), 'desktop', 'dist'), host: '127.0.0.1', port: 0 }))._unsafeUnwrap();
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--headless=new'] });
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 let exitCode = 0;
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

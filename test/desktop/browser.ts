@@ -7,7 +7,9 @@ import { chromium, type BrowserContext } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+/** Chromium's new headless mode (the one that runs extensions too); each launch gets a fresh profile. */
 export const CHROMIUM_ARGS = [
+  '--headless=new',
   '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',
@@ -31,8 +33,8 @@ export interface ExtensionBrowser {
 }
 
 /**
- * Chromium with an unpacked extension loaded, in its new headless mode (which runs extensions), on a fresh
- * profile. Playwright's own `--disable-extensions` is left out, and its headless switch with it.
+ * Chromium with an unpacked extension loaded, in its new headless mode, on a fresh profile. Playwright's own
+ * `--disable-extensions` is left out, and its headless switch with it (CHROMIUM_ARGS has the headless one).
  */
 export async function launchWithExtension(extensionDir: string): Promise<ExtensionBrowser> {
   const profile = mkdtempSync(join(tmpdir(), 'comfyui-dl-chromium-'));
@@ -40,7 +42,7 @@ export async function launchWithExtension(extensionDir: string): Promise<Extensi
     executablePath: CHROMIUM,
     headless: false,
     ignoreDefaultArgs: ['--disable-extensions'],
-    args: [...CHROMIUM_ARGS, '--headless=new', `--disable-extensions-except=${extensionDir}`, `--load-extension=${extensionDir}`],
+    args: [...CHROMIUM_ARGS, `--disable-extensions-except=${extensionDir}`, `--load-extension=${extensionDir}`],
     viewport: { width: 1280, height: 800 },
   });
   const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 15_000 }));
