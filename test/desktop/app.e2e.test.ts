@@ -266,7 +266,9 @@ const EXTRA: ModelSpec[] = [
     expect(browserErrors).toEqual([]);
   });
 
-  it('says it is the app server, not the daemon, when `comfyui-dl ui` stops', async () => {
+  it('says it is the app server, not the daemon, when `comfyui-dl ui` stops (even after the daemon went first)', async () => {
+    await daemon.stop();
+    await page.locator('main [data-link="daemon-down"]').waitFor({ timeout: 15_000 });
     await gateway.close();
     await page.locator('main [data-link="gateway-down"]').waitFor({ timeout: 15_000 });
     expect(await page.getByRole('alert').count()).toBe(1);

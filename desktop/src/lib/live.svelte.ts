@@ -23,7 +23,7 @@ class LiveFeed {
   #eventListeners = new Set<(event: EventJson) => void>();
   #jobListeners = new Set<(job: JobJson) => void>();
   #syncListeners = new Set<() => void>();
-  /** The daemon said it went away: the error the browser sees next is that, not the app server failing. */
+  /** The daemon said it went away: the error the browser sees next is the stream closing after it, nothing more. */
   #ended = false;
 
   async start(): Promise<void> {
@@ -33,7 +33,6 @@ class LiveFeed {
     if (status.isOk()) this.head = status.value.position;
     const source = new EventSource(eventsUrl(status.isOk() ? status.value.position + 1 : null));
     this.#source = source;
-    source.addEventListener('open', () => (this.#ended = false));
     source.addEventListener('event', (m) => this.#onEvent(JSON.parse((m as MessageEvent<string>).data) as EventJson));
     source.addEventListener('job', (m) => this.#onJob(JSON.parse((m as MessageEvent<string>).data) as JobJson));
     source.addEventListener('caught_up', (m) => {
@@ -48,8 +47,12 @@ class LiveFeed {
       this.#goOffline(error === null ? 'connecting' : (linkStateOf(error) ?? 'connecting'));
     });
     source.addEventListener('error', () => {
-      if (this.#ended) return;
-      // The stream broke without the daemon saying goodbye: ask the app server whether it is still there.
+      if (this.#ended) {
+        this.#ended = false;
+        return;
+      }
+      // The stream broke, or a reconnect failed, without the daemon saying goodbye: ask the app server whether it
+      // is still there (a failed request tells the connection state which part is down).
       void call('status').then((r) => {
         if (r.isOk() && source.readyState === EventSource.CLOSED) this.#goOffline('connecting');
       });
