@@ -10,7 +10,7 @@ const layer = (patterns, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'desktop/dist/**', 'coverage/**', '.vitest-tmp/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'desktop/dist/**', 'extension/dist/**', 'coverage/**', '.vitest-tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -52,7 +52,12 @@ export default tseslint.config(
       'the desktop app reaches the daemon only through the gateway'),
   },
   {
-    files: ['desktop/src/**/*.ts'],
+    files: ['desktop/src/**/*.ts', 'extension/src/**/*.ts'],
     languageOptions: { globals: globals.browser },
+  },
+  {
+    files: ['extension/src/**/*.ts'],
+    rules: layer([...io, ...effects, '**/store/**', '**/handlers/**', '**/ipc/**', '**/cli/**', '**/daemon/**', '**/gateway/**'],
+      'the extension runs in the browser and reaches comfyui-dl only through the gateway'),
   },
 );

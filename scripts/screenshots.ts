@@ -1,6 +1,7 @@
 // `npm run screenshots`: the desktop app as a person sees it, one PNG per page in docs/screenshots/ (1280×800).
 // Starts the CivitAI simulator, a daemon with a few models downloaded, two large downloads in flight, a paused
-// and a failed one and an update available, then the gateway, and photographs each page in Debian's chromium.
+// and a failed one and an update available, then the gateway, and photographs each page in Debian's chromium, in
+// the light and the dark theme.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
@@ -72,7 +73,7 @@ for (const model of LARGE) sim.addFault({ kind: 'throttle', bytesPerSecond: 6 * 
 const home = daemonHome({ CIVITAI_BASE_URL: sim.apiUrl });
 const daemon = await spawnDaemon(home);
 const client = must(await connectIpc(home.socket));
-const gateway = must(await startGateway({ socket: home.socket, staticDir: join(root, 'desktop', 'dist'), host: '127.0.0.1', port: 0 }));
+const gateway = must(await startGateway({ socket: home.socket, staticDir: join(root, 'desktop', 'dist'), host: '127.0.0.1', port: 0, extensionDir: '~/comfyui-dl/extension/dist' }));
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 let exitCode = 0;
 try {
@@ -98,31 +99,41 @@ try {
   await page.goto(gateway.openUrl);
   await page.getByText('Daemon connected').waitFor();
   await page.waitForTimeout(2500);
-  await shoot(page, 'downloads');
+  const nav = (label: string) => page.getByRole('navigation').getByRole('link', { name: label }).click();
 
-  await page.getByRole('navigation').getByRole('link', { name: 'Library' }).click();
-  await page.locator('[data-path] img').first().waitFor();
-  await shoot(page, 'library');
+  // Each page in both themes: `<name>.png` light, `<name>-dark.png` dark.
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    const suffix = scheme === 'dark' ? '-dark' : '';
+    await nav('Downloads');
+    await page.locator('[data-speed]').first().waitFor();
+    await shoot(page, `downloads${suffix}`);
 
-  await page.getByRole('navigation').getByRole('link', { name: 'Browse CivitAI' }).click();
-  await page.locator('[data-model] img').first().waitFor();
-  await shoot(page, 'browse');
+    await nav('Library');
+    await page.locator('[data-path] img').first().waitFor();
+    await shoot(page, `library${suffix}`);
 
-  await page.locator(`[data-model="${ids.twoVersionLora.modelId}"]`).click();
-  await page.locator(`[data-version="${ids.twoVersionLora.newerVersionId}"]`).waitFor();
-  await shoot(page, 'model');
+    await nav('Browse CivitAI');
+    await page.locator('[data-model] img').first().waitFor();
+    await shoot(page, `browse${suffix}`);
 
-  await page.getByRole('navigation').getByRole('link', { name: 'Updates' }).click();
-  await page.locator('[data-update]').first().waitFor();
-  await shoot(page, 'updates');
+    await page.locator(`[data-model="${ids.twoVersionLora.modelId}"]`).click();
+    await page.locator(`[data-version="${ids.twoVersionLora.newerVersionId}"]`).waitFor();
+    await shoot(page, `model${suffix}`);
 
-  await page.getByRole('navigation').getByRole('link', { name: 'Timeline' }).click();
-  await page.locator('li[data-type]').first().waitFor();
-  await shoot(page, 'timeline');
+    await nav('Updates');
+    await page.locator('[data-update]').first().waitFor();
+    await shoot(page, `updates${suffix}`);
 
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await page.getByRole('navigation').getByRole('link', { name: 'Downloads' }).click();
-  await shoot(page, 'downloads-dark');
+    await nav('Timeline');
+    await page.locator('li[data-type]').first().waitFor();
+    await shoot(page, `timeline${suffix}`);
+
+    await nav('Browser extension');
+    await page.getByRole('button', { name: /pairing code|new code/ }).click();
+    await page.locator('[data-pairing-code]').waitFor();
+    await shoot(page, `extension${suffix}`);
+  }
 } catch (e) {
   console.error(`screenshots failed: ${(e as Error).stack ?? String(e)}`);
   exitCode = 1;

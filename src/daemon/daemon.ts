@@ -8,10 +8,10 @@ import { projections } from '../projections/index.js';
 import { openDatabase } from '../store/database.js';
 import { createEventStore, type EventStore } from '../store/event-store.js';
 import { createStreamCommands } from '../store/stream-commands.js';
-import { liveFrom } from '../store/live.js';
+import { liveFrom, type LiveItem } from '../store/live.js';
 import { toEventJson } from './event-json.js';
 import type { Log } from './log.js';
-import { Subject } from 'rxjs';
+import { concatMap, Subject } from 'rxjs';
 import { createCivitaiClient } from '../civitai/client.js';
 import { createHashPool } from '../hashing/index.js';
 import { runJob, type JobRunnerDeps } from '../handlers/download/job-runner.js';
@@ -22,7 +22,9 @@ import { startUpdatePoller } from '../handlers/updates/poller.js';
 import { createNotifier } from '../notify/notifier.js';
 import { writeSidecarWithPreview } from '../handlers/download/sidecar.js';
 import { buildMethods, liveSetting, type LibraryHandlers } from './methods.js';
-import { viewQueries } from './views.js';
+import { jobJson, viewQueries } from './views.js';
+import { createJobFrames } from './job-frames.js';
+import type { JobJson } from '../ipc/protocol.js';
 import { acquirePidLock } from './pid-lock.js';
 import type { DaemonSettings } from './settings.js';
 import { PACKAGE_VERSION as VERSION } from '../lib/project-root.js';
@@ -79,14 +81,25 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
     // Without `from`, the feed starts at the head as it is when the subscription is made: a live feed counts
     // from the subscription, not from the first event that happens to arrive after it.
     const from$ = params.from === undefined ? store.head() : Promise.resolve(Math.max(0, params.from - 1));
+    const jobFrames = params.jobs === true ? createJobFrames(async (id) => {
+      const row = await views.job(id);
+      return row && jobJson(row);
+    }) : undefined;
+    const pushJobs = (jobs: readonly JobJson[]): boolean => jobs.every((job) => push({ t: 'job', job }));
+    // In order, one item at a time: a job frame follows the event that changed it.
+    const deliver = async (item: LiveItem): Promise<boolean> =>
+      item.kind === 'event'
+        ? push({ t: 'event', event: toEventJson(item.event) }) && pushJobs((await jobFrames?.afterEvent(item.event)) ?? [])
+        : pushJobs((await jobFrames?.caughtUp()) ?? []) && push({ t: 'caught_up', position: item.position });
     let ended = false;
     let sub: { unsubscribe(): void } | undefined;
     void from$.then((from) => {
       if (ended) return;
-      sub = liveFrom(store, from, filter).subscribe((item) => {
-        const delivered = item.kind === 'event' ? push({ t: 'event', event: toEventJson(item.event) }) : push({ t: 'caught_up', position: item.position });
-        if (!delivered) sub?.unsubscribe();
-      });
+      sub = liveFrom(store, from, filter)
+        .pipe(concatMap(async (item) => {
+          if (!ended && !(await deliver(item))) sub?.unsubscribe();
+        }))
+        .subscribe({ error: (e: Error) => log(`live feed: ${e.message}`) });
     });
     // Transfer progress is not in the log (it would flood it): it reaches the subscribers that follow downloads.
     const wantsProgress = (jobId: string) =>

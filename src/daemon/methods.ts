@@ -82,10 +82,13 @@ export function buildMethods(ctx: MethodContext): MethodHandlers {
     history: async (p) => {
       const events = await store.readAll({
         after: p.since ?? 0,
+        before: p.before,
         limit: p.limit ?? 1000,
         streamId: p.stream,
         category: p.category,
+        categories: p.categories,
         types: p.type ? [p.type] : undefined,
+        excludeTypes: p.excludeTypes,
       });
       return ok({ events: events.map(toEventJson) });
     },

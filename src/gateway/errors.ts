@@ -11,7 +11,10 @@ export type GatewayErrorCode =
   | 'METHOD_NOT_ALLOWED'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'BODY_TOO_LARGE'
-  | 'BAD_JSON';
+  | 'BAD_JSON'
+  | 'NOT_PAIRED'
+  | 'BAD_CODE'
+  | 'NOT_AN_EXTENSION';
 
 export interface GatewayError {
   readonly code: GatewayErrorCode;

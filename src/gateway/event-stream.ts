@@ -14,7 +14,8 @@ export interface EventStreamOptions {
 
 /**
  * `GET /api/events`: the daemon's `events.subscribe` as Server-Sent Events. Messages: `event` (id = log
- * position, so a reconnecting EventSource resumes without a gap), `caught_up`, `progress`, and `end` when the
+ * position, so a reconnecting EventSource resumes without a gap), `job` (a download job's JSON after an event
+ * changed it: the Downloads page renders from these without asking), `caught_up`, `progress`, and `end` when the
  * daemon goes away; the browser then reconnects by itself and takes up where it stopped.
  */
 export function handleEventStream(link: DaemonLink, url: URL, req: IncomingMessage, res: ServerResponse, options: EventStreamOptions = {}): void {
@@ -34,11 +35,14 @@ export function handleEventStream(link: DaemonLink, url: URL, req: IncomingMessa
   const throttle = createProgressThrottle(options.progressIntervalMs ?? 250, (frame) => write(sseMessage('progress', frame)));
   const heartbeat = setInterval(() => write(': keep-alive\n\n'), options.heartbeatMs ?? 15_000);
 
-  const subscription = link.subscribe(from === undefined ? {} : { from }, (frame) => {
+  const subscription = link.subscribe(from === undefined ? { jobs: true } : { from, jobs: true }, (frame) => {
     switch (frame.t) {
       case 'event':
         throttle.flush();
         write(sseMessage('event', frame.event, frame.event.position));
+        return;
+      case 'job':
+        write(sseMessage('job', frame.job));
         return;
       case 'caught_up':
         write(sseMessage('caught_up', { position: frame.position }));

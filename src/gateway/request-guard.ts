@@ -16,12 +16,17 @@ export function allowedHosts(port: number): readonly string[] {
   return LOOPBACK_NAMES.map((name) => `${name}:${port}`);
 }
 
-/** Host, Origin and Fetch Metadata. Returns the accepted host (lowercase) for building same-origin URLs. */
-export function checkRequestSource(headers: IncomingHttpHeaders, port: number): Result<string, Rejection> {
+/**
+ * Host, Origin and Fetch Metadata. Returns the accepted host (lowercase) for building same-origin URLs. The
+ * extension's routes check their own Origin (a paired extension's, never a page's), so `extensionRoute` leaves
+ * only the Host check here.
+ */
+export function checkRequestSource(headers: IncomingHttpHeaders, port: number, extensionRoute = false): Result<string, Rejection> {
   const host = (headers.host ?? '').toLowerCase();
   if (!allowedHosts(port).includes(host)) {
     return err(reject(403, 'FORBIDDEN_HOST', `this server only answers to ${allowedHosts(port).join(' or ')}; open the address \`comfyui-dl ui\` printed`));
   }
+  if (extensionRoute) return ok(host);
   const origin = headers.origin;
   // `Origin: null` (sandboxed frames, some redirects) is a foreign origin too.
   if (origin !== undefined && origin.toLowerCase() !== `http://${host}`) {

@@ -9,7 +9,7 @@ import { z } from 'zod';
  *   client → {t:'hello', protocol, client}          daemon → {t:'hello', protocol, daemon}
  *   client → {t:'req', id, method, params}          daemon → {t:'res', id, ok:true, result}
  *                                                          | {t:'res', id, ok:false, error}
- *   after `events.subscribe` (sub = the request id) daemon → {t:'event'|'caught_up'|'progress'|'end', sub, …}
+ *   after `events.subscribe` (sub = the request id) daemon → {t:'event'|'caught_up'|'progress'|'job'|'end', sub, …}
  *   a frame that cannot be answered by id           daemon → {t:'error', error}
  * Responses may arrive in any order; match them by id.
  */
@@ -111,6 +111,11 @@ export const SubscribeParamsSchema = z.strictObject({
   stream: z.string().min(1).optional(),
   category: z.string().min(1).optional(),
   types: z.array(z.string().min(1)).max(200).optional(),
+  /**
+   * Also push a `job` frame with a download job's JSON after each event that changed it, so that a client showing
+   * jobs needs no request per event.
+   */
+  jobs: z.boolean().optional(),
 });
 export type SubscribeParams = z.infer<typeof SubscribeParamsSchema>;
 
@@ -130,6 +135,11 @@ const ProgressPayloadSchema = z.looseObject({
   bytesDone: z.int().nonnegative(),
   bytesTotal: z.int().nonnegative().nullable(),
 });
+/**
+ * A download job as it is once the event just delivered (and any before it) is folded: pushed after that event,
+ * and only to subscribers that asked for `jobs`. Declared lazily: the job shape is defined further down.
+ */
+const JobPayloadSchema = z.object({ t: z.literal('job'), job: z.lazy(() => JobJsonSchema) });
 /** The subscription is over; `error` says why when the client did not ask for it. */
 const EndPayloadSchema = z.object({ t: z.literal('end'), error: IpcErrorSchema.optional() });
 
@@ -137,18 +147,21 @@ export type SubscriptionPayload =
   | z.infer<typeof EventPayloadSchema>
   | z.infer<typeof CaughtUpPayloadSchema>
   | z.infer<typeof ProgressPayloadSchema>
+  | z.infer<typeof JobPayloadSchema>
   | z.infer<typeof EndPayloadSchema>;
 
 const withSub = { sub: RequestIdSchema };
 export const EventPushSchema = EventPayloadSchema.extend(withSub);
 export const CaughtUpPushSchema = CaughtUpPayloadSchema.extend(withSub);
 export const ProgressPushSchema = ProgressPayloadSchema.extend(withSub);
+export const JobPushSchema = JobPayloadSchema.extend(withSub);
 export const EndPushSchema = EndPayloadSchema.extend(withSub);
 
 export const SubscriptionFrameSchema = z.discriminatedUnion('t', [
   EventPushSchema,
   CaughtUpPushSchema,
   ProgressPushSchema,
+  JobPushSchema,
   EndPushSchema,
 ]);
 export type SubscriptionFrame = z.infer<typeof SubscriptionFrameSchema>;
@@ -160,6 +173,7 @@ export const DaemonFrameSchema = z.discriminatedUnion('t', [
   EventPushSchema,
   CaughtUpPushSchema,
   ProgressPushSchema,
+  JobPushSchema,
   EndPushSchema,
 ]);
 export type DaemonFrame = z.infer<typeof DaemonFrameSchema>;
@@ -202,9 +216,18 @@ export const StatusResultSchema = z.looseObject({
 export const HistoryParamsSchema = z.strictObject({
   /** Only events after this global position (exclusive, like a checkpoint). */
   since: z.int().nonnegative().optional(),
+  /**
+   * Only events before this global position (exclusive): the `limit` newest of them, still oldest first. Paging
+   * back through the log passes the position of the oldest event it has.
+   */
+  before: z.int().positive().optional(),
   stream: z.string().min(1).optional(),
   type: z.string().min(1).optional(),
   category: z.string().min(1).optional(),
+  /** Any of these stream categories. */
+  categories: z.array(z.string().min(1).max(64)).min(1).max(20).optional(),
+  /** Leave these event types out (the timeline hides chunk writes). */
+  excludeTypes: z.array(z.string().min(1).max(64)).max(50).optional(),
   limit: z.int().min(1).max(10_000).optional(),
 });
 
@@ -274,10 +297,12 @@ export const CatalogEntryJsonSchema = z.object({
 export type CatalogEntryJson = z.infer<typeof CatalogEntryJsonSchema>;
 
 const positiveId = z.int().positive().max(2_147_483_647);
+/** The longest reference `add` takes: longer than any model page or download URL, short of abuse. */
+export const MAX_REF_LENGTH = 2048;
 export const AddParamsSchema = z
   .strictObject({
     /** A model page URL, a download URL or an AIR. */
-    ref: z.string().min(1).max(2048).optional(),
+    ref: z.string().min(1).max(MAX_REF_LENGTH).optional(),
     model: positiveId.optional(),
     version: positiveId.optional(),
     file: positiveId.optional(),

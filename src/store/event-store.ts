@@ -28,7 +28,10 @@ export type AppendError =
 export interface ReadFilter {
   readonly streamId?: string;
   readonly category?: string;
+  /** Any of these categories. */
+  readonly categories?: readonly string[];
   readonly types?: readonly string[];
+  readonly excludeTypes?: readonly string[];
 }
 
 /**
@@ -38,7 +41,8 @@ export interface ReadFilter {
 export interface EventStore {
   /** Appends to several streams in one transaction; projections fold inside it. All or nothing. */
   append(requests: readonly AppendRequest[]): Promise<Result<StoredEvent[], AppendError>>;
-  readAll(options: { after: number; limit: number } & ReadFilter): Promise<StoredEvent[]>;
+  /** Oldest first; with `before`, the `limit` newest events below that position (keyset paging backwards). */
+  readAll(options: { after: number; before?: number; limit: number } & ReadFilter): Promise<StoredEvent[]>;
   /** A stream's events after stream position `after` (0: the whole stream), in order. */
   readStream(streamId: string, after?: number): Promise<StoredEvent[]>;
   head(): Promise<number>;
@@ -172,18 +176,24 @@ export function createEventStore(
   };
   let lastEmitted = q.head.get() as number;
 
-  const readAll = async (o: { after: number; limit: number } & ReadFilter): Promise<StoredEvent[]> => {
+  const readAll = async (o: { after: number; before?: number; limit: number } & ReadFilter): Promise<StoredEvent[]> => {
     const where = ['global_position > ?'];
     const params: unknown[] = [o.after];
     const add = (clause: string, ...values: unknown[]): void => {
       where.push(clause);
       params.push(...values);
     };
+    const list = (values: readonly string[]) => values.map(() => '?').join(', ');
+    if (o.before !== undefined) add('global_position < ?', o.before);
     if (o.streamId) add('stream_id = ?', o.streamId);
     if (o.category) add('category = ?', o.category);
-    if (o.types && o.types.length > 0) add(`type IN (${o.types.map(() => '?').join(', ')})`, ...o.types);
+    if (o.categories && o.categories.length > 0) add(`category IN (${list(o.categories)})`, ...o.categories);
+    if (o.types && o.types.length > 0) add(`type IN (${list(o.types)})`, ...o.types);
+    if (o.excludeTypes && o.excludeTypes.length > 0) add(`type NOT IN (${list(o.excludeTypes)})`, ...o.excludeTypes);
     params.push(o.limit);
-    const rows = db.prepare(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY global_position LIMIT ?`).all(...params) as EventRow[];
+    const order = o.before === undefined ? 'ASC' : 'DESC';
+    const rows = db.prepare(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY global_position ${order} LIMIT ?`).all(...params) as EventRow[];
+    if (o.before !== undefined) rows.reverse();
     return rows.map(toStored);
   };
 

@@ -1,11 +1,13 @@
 import { Observable } from 'rxjs';
-import type { StoredEvent } from '../events/envelope.js';
+import { categoryOf, type StoredEvent } from '../events/envelope.js';
 import type { EventStore, ReadFilter } from './event-store.js';
 
 export function matches(event: StoredEvent, filter: ReadFilter): boolean {
   if (filter.streamId && event.streamId !== filter.streamId) return false;
   if (filter.category && !event.streamId.startsWith(`${filter.category}-`) && event.streamId !== filter.category) return false;
+  if (filter.categories && filter.categories.length > 0 && !filter.categories.includes(categoryOf(event.streamId))) return false;
   if (filter.types && filter.types.length > 0 && !filter.types.includes(event.type)) return false;
+  if (filter.excludeTypes?.includes(event.type)) return false;
   return true;
 }
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { folderCounts, matchesQuery, sortCatalog } from '../../desktop/src/lib/catalog.js';
-import { eventTitle, eventTone, groupOf, summarizeEvent } from '../../desktop/src/lib/event-summary.js';
+import { eventTitle, eventTone, groupOfStream, summarizeEvent } from '../../desktop/src/lib/event-summary.js';
 import { formatAgo, formatBytes, formatCount, formatEta, fraction } from '../../desktop/src/lib/format.js';
-import { actionsFor, bytesDoneOf, jobTitle, splitJobs } from '../../desktop/src/lib/jobs.js';
+import { downloadAction, jobTitle, mergeJobs, newestJobByVersion, splitJobs, upsertJob } from '../../desktop/src/lib/jobs.js';
 import { launchCodeFromHash, parseRoute, routeHash, tokenFromHash } from '../../desktop/src/lib/routes.js';
 import { addSample, etaSeconds, speedOf } from '../../desktop/src/lib/speed.js';
 import type { CatalogEntryJson, JobJson } from '../../src/ipc/protocol.js';
@@ -20,7 +20,7 @@ const entry = (over: Partial<CatalogEntryJson>): CatalogEntryJson => ({
 
 describe('formatting', () => {
   it('reads sizes, times and counts as people write them', () => {
-    expect([formatBytes(0), formatBytes(1536), formatBytes(52_428_800), formatBytes(7.5 * 1024 ** 3), formatBytes(null)]).toEqual(['0 B', '1.5 KB', '50 MB', '7.5 GB', '—']);
+    expect([formatBytes(0), formatBytes(1536), formatBytes(52_428_800), formatBytes(7.5 * 1024 ** 3), formatBytes(null)]).toEqual(['0 B', '1.5 KiB', '50.0 MiB', '7.5 GiB', '—']);
     expect([formatEta(0.2), formatEta(42), formatEta(600), formatEta(3900), formatEta(null)]).toEqual(['1 s', '42 s', '10 min', '1 h 5 min', '']);
     expect([fraction(5, 10), fraction(12, 10), fraction(1, null), fraction(1, 0)]).toEqual([0.5, 1, null, null]);
     expect([formatCount(999), formatCount(1234), formatCount(32_565), formatCount(2_500_000)]).toEqual(['999', '1.2k', '33k', '2.5M']);
@@ -45,7 +45,7 @@ describe('transfer speed', () => {
 });
 
 describe('jobs', () => {
-  it('splits active (oldest first) from finished (newest first) and offers the right actions', () => {
+  it('splits active (oldest first) from finished (newest first)', () => {
     const jobs = [
       job({ id: 'a', state: 'completed', updatedAt: '2026-01-01T00:00:01Z' }),
       job({ id: 'b', state: 'downloading', createdAt: '2026-01-01T00:00:05Z' }),
@@ -55,14 +55,27 @@ describe('jobs', () => {
     const { active, finished } = splitJobs(jobs);
     expect(active.map((j) => j.id)).toEqual(['c', 'b']);
     expect(finished.map((j) => j.id)).toEqual(['d', 'a']);
-    expect([actionsFor('downloading'), actionsFor('paused'), actionsFor('failed'), actionsFor('completed')]).toEqual([['pause', 'cancel'], ['resume', 'cancel'], ['retry'], []]);
   });
 
-  it('names a job by what is known of it, and shows live bytes only while downloading', () => {
+  it('names a job by what is known of it', () => {
     expect(jobTitle(job({ modelName: 'Sim', versionName: 'v2' }))).toBe('Sim · v2');
     expect(jobTitle(job({ versionId: 7 }))).toBe('Version 7');
-    expect(bytesDoneOf(job({ state: 'downloading', bytesDone: 10 }), { bytesDone: 99 })).toBe(99);
-    expect(bytesDoneOf(job({ state: 'paused', bytesDone: 10 }), { bytesDone: 99 })).toBe(10);
+  });
+
+  it('keeps the copy of a job that changed last when a queue answer and the live feed cross', () => {
+    const pushed = job({ id: 'a', state: 'paused', updatedAt: '2026-01-01T00:00:09Z' });
+    const older = job({ id: 'a', state: 'downloading', updatedAt: '2026-01-01T00:00:05Z' });
+    expect(mergeJobs([pushed], [older, job({ id: 'b' })]).map((j) => [j.id, j.state])).toEqual([['a', 'paused'], ['b', 'queued']]);
+    expect(upsertJob([older, job({ id: 'b' })], pushed).map((j) => [j.id, j.state])).toEqual([['a', 'paused'], ['b', 'queued']]);
+    expect(upsertJob([], pushed)).toEqual([pushed]);
+  });
+
+  it('retries the newest job of a version that failed or was cancelled instead of adding a second one', () => {
+    const failed = job({ id: 'old', versionId: 5, state: 'failed', createdAt: '2026-01-01T00:00:01Z' });
+    const retried = job({ id: 'new', versionId: 5, state: 'cancelled', createdAt: '2026-01-01T00:00:02Z' });
+    expect(newestJobByVersion([retried, failed]).get(5)?.id).toBe('new');
+    expect([downloadAction(undefined), downloadAction(failed), downloadAction(retried), downloadAction(job({ state: 'waiting' })), downloadAction(job({ state: 'completed' }))])
+      .toEqual(['add', 'retry', 'retry', 'running', 'add']);
   });
 });
 
@@ -79,12 +92,16 @@ describe('library', () => {
 describe('timeline', () => {
   it('titles, groups and colours events, and says what happened in words', () => {
     expect([eventTitle('download.hash_verified'), eventTitle('sidecar.written'), eventTitle('model.version_discovered')]).toEqual(['Hash verified', 'Sidecar written', 'Version discovered']);
-    expect([groupOf('routing.decided'), groupOf('file.moved'), groupOf('settings.changed'), groupOf('new.thing')]).toEqual(['downloads', 'library', 'settings', 'other']);
+    expect([groupOfStream('download-abc'), groupOfStream('file-0f0f'), groupOfStream('notify'), groupOfStream('settings'), groupOfStream('new-thing')]).toEqual(['downloads', 'library', 'library', 'settings', 'other']);
     expect([eventTone('download.failed'), eventTone('download.placed'), eventTone('download.paused'), eventTone('download.resolved')]).toEqual(['bad', 'good', 'warn', 'plain']);
-    expect(summarizeEvent({ type: 'download.failed', data: { code: 'UNAUTHORIZED', message: 'set a key' } })).toBe('UNAUTHORIZED: set a key');
+    expect(summarizeEvent({ type: 'download.failed', data: { code: 'UNAUTHORIZED', message: 'set a key', retryable: false } })).toBe('Set a key');
     expect(summarizeEvent({ type: 'routing.decided', data: { folder: 'loras', reason: 'the header says so' } })).toBe('loras — the header says so');
-    expect(summarizeEvent({ type: 'download.placed', data: { path: 'loras/a.safetensors', alreadyPresent: true } })).toBe('loras/a.safetensors (already there)');
-    expect(summarizeEvent({ type: 'future.event', data: { a: 1 } })).toBe('{"a":1}');
+    expect(summarizeEvent({ type: 'download.placed', data: { path: 'loras/a.safetensors', alreadyPresent: true } })).toBe('loras/a.safetensors (an identical file was already there)');
+    // The example: a 24 KB file is not "0.0 MB".
+    expect(summarizeEvent({ type: 'download.transfer_completed', data: { sha256: 'a'.repeat(64), bytes: 24_576 } })).toBe('24.0 KiB received');
+    // A type this app does not know yet still reads as words, never as JSON.
+    expect(summarizeEvent({ type: 'download.retry_scheduled', data: { attempt: 2, nextAttemptAt: '2026-01-01T00:00:05Z', reason: { nested: 1 } } }))
+      .toBe('attempt: 2 · next attempt at: 2026-01-01T00:00:05Z');
   });
 });
 

@@ -68,9 +68,23 @@ describe('gateway in front of a real daemon', () => {
     const progress = stream.messages.filter((m) => m.event === 'progress');
     expect(progress.length).toBeGreaterThan(0);
     expect(progress[0]!.data).toMatchObject({ jobId: job.id });
+    // Every state the job went through came as its JSON with the events: a page needs no request to show it.
+    await stream.waitFor((m) => m.event === 'job' && (m.data as JobJson).state === 'completed');
+    const states = stream.messages.filter((m) => m.event === 'job' && (m.data as JobJson).id === job.id).map((m) => (m.data as JobJson).state);
+    expect(states).toContain('downloading');
+    expect(states.at(-1)).toBe('completed');
+    expect(new Set(states).size).toBeGreaterThan(2);
     stream.close();
 
     const placed = await waitForJob(job.id, 'completed');
+    // Paging back from the newest event, by category and leaving chunk writes out (what the Timeline does).
+    const { events: newest } = await call<{ events: EventJson[] }>('history', { before: Number.MAX_SAFE_INTEGER, limit: 3, categories: ['download'], excludeTypes: ['download.chunk_written'] });
+    expect(newest.map((e) => e.position)).toEqual([...newest.map((e) => e.position)].sort((a, b) => a - b));
+    expect(newest.some((e) => e.type === 'download.placed')).toBe(true);
+    const { events: older } = await call<{ events: EventJson[] }>('history', { before: newest[0]!.position, limit: 1000, categories: ['download'], excludeTypes: ['download.chunk_written'] });
+    expect(older.at(-1)!.position).toBeLessThan(newest[0]!.position);
+    expect(older[0]!.type).toBe('download.requested');
+    expect(older.some((e) => e.type === 'download.chunk_written')).toBe(false);
     const preview = await send({ port, path: `/api/preview?path=${encodeURIComponent(placed.path!)}&token=${gateway.token}` });
     expect(preview.status).toBe(200);
     expect(preview.headers['content-type']).toMatch(/^image\//);

@@ -34,6 +34,7 @@ try {
 interface RunningUi {
   readonly child: ChildProcess;
   readonly url: string;
+  stdout(): string;
   stderr(): string;
   stop(): Promise<number | null>;
 }
@@ -57,7 +58,7 @@ function startUi(home: DaemonHome, args: readonly string[], pathEnv: string): Pr
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const url = /open (http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]+)/.exec(out)?.[1];
-      if (url && out.includes('Ctrl-C')) resolve({ child, url, stderr: () => err, stop: () => (child.kill('SIGINT'), exited) });
+      if (url && out.includes('Ctrl-C')) resolve({ child, url, stdout: () => out, stderr: () => err, stop: () => (child.kill('SIGINT'), exited) });
     });
     void exited.then((code) => reject(new Error(`ui exited (${code}) before serving: ${err}`)));
   });
@@ -91,12 +92,23 @@ describe('comfyui-dl ui', () => {
     await expect(send({ port, path: '/' })).rejects.toThrow();
   });
 
+  it('says how to install the browser extension, and asks for the same port next time so a paired one finds it', async () => {
+    const first = await startUi(home, ['--no-open'], bin);
+    expect(first.stdout()).toContain(`load ${join(projectRoot(), 'extension', 'dist')} unpacked`);
+    expect(first.stdout()).toContain('Browser extension page');
+    expect(await first.stop()).toBe(0);
+    const second = await startUi(home, ['--no-open'], bin);
+    expect(portOf(second.url)).toBe(portOf(first.url));
+    expect(await second.stop()).toBe(0);
+  });
+
   it('opens an app window in chromium with a one-time code, never the token', async () => {
     const record = join(bin, 'chromium-args');
     fakeProgram(join(bin, 'with-chromium'), 'chromium', record);
     fakeProgram(join(bin, 'with-chromium'), 'xdg-open', join(bin, 'unused'));
     const ui = await startUi(home, [], join(bin, 'with-chromium'));
-    await expect.poll(() => existsSync(record)).toBe(true);
+    // The fake browser creates its record before it writes it: wait for the whole line.
+    await expect.poll(() => (existsSync(record) ? readFileSync(record, 'utf8') : '')).toMatch(/\n$/);
     const args = readFileSync(record, 'utf8').trim();
     expect(args).toMatch(new RegExp(`^--app=http://127\\.0\\.0\\.1:${portOf(ui.url)}/#launch=[\\w-]{43}$`));
     expect(args).not.toContain(new URL(ui.url).hash.slice('#token='.length));
@@ -107,8 +119,7 @@ describe('comfyui-dl ui', () => {
     const record = join(bin, 'xdg-args');
     fakeProgram(join(bin, 'with-xdg'), 'xdg-open', record);
     const ui = await startUi(home, [], join(bin, 'with-xdg'));
-    await expect.poll(() => existsSync(record)).toBe(true);
-    expect(readFileSync(record, 'utf8').trim()).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#launch=/);
+    await expect.poll(() => (existsSync(record) ? readFileSync(record, 'utf8') : '')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#launch=.*\n$/);
     expect(await ui.stop()).toBe(0);
 
     const bare = await startUi(home, [], join(bin, 'empty'));

@@ -33,6 +33,19 @@ describe('event store', () => {
     expect((await t.store.head())).toBe(1);
   });
 
+  it('pages backwards from a position, by categories, leaving types out', async () => {
+    for (let i = 1; i <= 9; i++) {
+      const streamId = ['settings', 'download-a', 'file-b'][i % 3]!;
+      (await t.store.append([{ streamId, events: [setting(`e${i}`, 1 + i)], metadata: meta }]))._unsafeUnwrap();
+    }
+    const positions = async (o: Parameters<typeof t.store.readAll>[0]) => (await t.store.readAll(o)).map((e) => e.position);
+    expect(await positions({ after: 0, before: 8, limit: 3 })).toEqual([5, 6, 7]);
+    expect(await positions({ after: 0, before: 3, limit: 3 })).toEqual([1, 2]);
+    expect(await positions({ after: 0, before: 10, limit: 10, categories: ['download', 'file'] })).toEqual([1, 2, 4, 5, 7, 8]);
+    expect(await positions({ after: 0, before: 10, limit: 2, categories: ['settings'] })).toEqual([6, 9]);
+    expect(await positions({ after: 0, limit: 10, excludeTypes: ['settings.changed'] })).toEqual([]);
+  });
+
   it('refuses UPDATE and DELETE on the log at the database level', async () => {
     (await t.store.append([{ streamId: 'settings', events: [setting('a', 2)], metadata: meta }]))._unsafeUnwrap();
     expect(() => t.db.sqlite.prepare("UPDATE events SET type = 'x'").run()).toThrow(/append-only/);

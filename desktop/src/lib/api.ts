@@ -1,5 +1,6 @@
 import { err, ok, type Result } from 'neverthrow';
 import type { MethodName, ParamsOf, ResultOf } from '../../../src/ipc/protocol.js';
+import { GATEWAY_UNREACHABLE, isConnectionError } from './connection.js';
 import { session } from './session.svelte.js';
 
 export interface ApiError {
@@ -9,17 +10,30 @@ export interface ApiError {
 
 type ParamsArg<M extends MethodName> = Record<string, never> extends ParamsOf<M> ? [params?: ParamsOf<M>] : [params: ParamsOf<M>];
 
+let connectionListener: ((error: ApiError) => void) | undefined;
+
+/** Who hears that a request failed because a part is down (the live feed, which owns the connection state). */
+export function onConnectionError(listener: (error: ApiError) => void): void {
+  connectionListener = listener;
+}
+
 /** One daemon method through the gateway. Every answer is `{ok, result | error}`, whatever the status. */
 export async function call<M extends MethodName>(method: M, ...params: ParamsArg<M>): Promise<Result<ResultOf<M>, ApiError>> {
+  const result = await request(method, params[0] ?? {});
+  if (result.isErr() && isConnectionError(result.error)) connectionListener?.(result.error);
+  return result;
+}
+
+async function request<M extends MethodName>(method: M, params: unknown): Promise<Result<ResultOf<M>, ApiError>> {
   let response: Response;
   try {
     response = await fetch(`/api/${method}`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${session.token ?? ''}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify(params[0] ?? {}),
+      body: JSON.stringify(params),
     });
   } catch {
-    return err({ code: 'GATEWAY_UNREACHABLE', message: 'comfyui-dl ui is not running any more: start it again and open the address it prints' });
+    return err({ code: GATEWAY_UNREACHABLE, message: 'The app server (comfyui-dl ui) is not running any more.' });
   }
   if (response.status === 401) session.expired = true;
   const body = (await response.json().catch(() => null)) as { ok: true; result: ResultOf<M> } | { ok: false; error: ApiError } | null;

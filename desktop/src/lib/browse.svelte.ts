@@ -1,4 +1,6 @@
 import { call } from './api.js';
+import { isConnectionError } from './connection.js';
+import { forTheApp } from './messages.js';
 import { toModelView, type ModelView } from './civitai-view.js';
 
 /**
@@ -36,7 +38,8 @@ class BrowseState {
         this.cursor = nextCursor;
         this.error = null;
       },
-      (error) => (this.error = error.message),
+      // The connection banner says when a part is down; this says what else went wrong.
+      (error) => (this.error = isConnectionError(error) ? null : forTheApp(error.message)),
     );
   }
 }

@@ -1,28 +1,29 @@
 import type { EventJson } from '../../../src/ipc/protocol.js';
+import { formatBytes } from './format.js';
+import { forTheApp } from './messages.js';
 
 /** The part of the type before the dot: download, routing, file, scan, model, update(s), settings, … */
 export function eventCategory(type: string): string {
   return type.split('.')[0] ?? type;
 }
 
-/** Categories grouped the way the timeline filters them. */
+/** The timeline's filters, as the stream categories each covers (the log pages by those). */
 export const TIMELINE_GROUPS = {
-  downloads: ['download', 'routing', 'sidecar'],
-  library: ['file', 'scan', 'model', 'update', 'updates', 'notification'],
+  downloads: ['download'],
+  library: ['file', 'scan', 'model', 'updates', 'notify'],
   settings: ['settings'],
 } as const;
 export type TimelineGroup = keyof typeof TIMELINE_GROUPS;
 
-export function groupOf(type: string): TimelineGroup | 'other' {
-  const category = eventCategory(type);
+/** The filter a stream's events belong to. */
+export function groupOfStream(streamId: string): TimelineGroup | 'other' {
+  const dash = streamId.indexOf('-');
+  const category = dash < 0 ? streamId : streamId.slice(0, dash);
   for (const [group, categories] of Object.entries(TIMELINE_GROUPS) as [TimelineGroup, readonly string[]][]) {
     if (categories.includes(category)) return group;
   }
   return 'other';
 }
-
-const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
-const mib = (v: unknown): string => (typeof v === 'number' ? `${(v / (1024 * 1024)).toFixed(1)} MB` : '');
 
 /** "download.hash_verified" → "Hash verified" (downloads are most of the feed); "sidecar.written" → "Sidecar written". */
 export function eventTitle(type: string): string {
@@ -43,6 +44,8 @@ const TONES: Readonly<Record<string, EventTone>> = {
   'download.paused': 'warn',
   'download.cancelled': 'warn',
   'download.transfer_restarted': 'warn',
+  'download.retry_scheduled': 'warn',
+  'download.connection_retried': 'warn',
   'model.file_replaced': 'warn',
 };
 export type EventTone = 'bad' | 'good' | 'warn' | 'plain';
@@ -52,60 +55,79 @@ export function eventTone(type: string): EventTone {
   return TONES[type] ?? 'plain';
 }
 
-/** One line saying what happened, in words; unknown types fall back to their data. */
+const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
+const bytes = (v: unknown): string => (typeof v === 'number' ? formatBytes(v) : '');
+const short = (v: unknown): string => text(v).slice(0, 12);
+const seconds = (v: unknown): string => (typeof v === 'number' ? `${Math.max(1, Math.round(v / 1000))} s` : '');
+const plural = (n: unknown, one: string, many = `${one}s`): string => `${text(n)} ${n === 1 ? one : many}`;
+const list = (v: unknown): string => (Array.isArray(v) ? v.map(text).filter(Boolean).join(', ') : '');
+
+type Summary = (d: Record<string, unknown>) => string;
+
+/** One line per event type, saying what happened in words. */
+const SUMMARIES: Readonly<Record<string, Summary>> = {
+  'download.requested': (d) => text(d.input) || 'Download requested',
+  'download.resolved': (d) => `${text(d.modelName)} · ${text(d.versionName)} → ${text(d.fileName)} (${bytes(d.sizeBytes)})`,
+  'download.attempt_started': (d) => `Attempt ${text(d.attempt)} started`,
+  'download.transfer_planned': (d) => `${bytes(d.totalBytes)} in ${plural(Array.isArray(d.segments) ? d.segments.length : 1, 'segment')}`,
+  'download.validator_seen': (d) =>
+    d.etag ? `The server tags this file ${text(d.etag).replace(/^W\//, '').replace(/"/g, '')}` : d.lastModified ? `The server dates this file ${text(d.lastModified)}` : 'The server gave no version tag',
+  'download.chunk_written': (d) => `${bytes(d.length)} written at ${bytes(d.offset)} (segment ${text(d.segment)})`,
+  'download.transfer_restarted': (d) => `Started over: ${text(d.reason)}`,
+  'download.transfer_completed': (d) => `${bytes(d.bytes)} received`,
+  'download.hash_verified': (d) => `SHA-256 ${short(d.sha256)}… matches CivitAI`,
+  'download.hash_mismatched': (d) => `Expected SHA-256 ${short(d.expected)}…, got ${short(d.actual)}…; quarantined`,
+  'download.placed': (d) => (d.alreadyPresent === true ? `${text(d.path)} (an identical file was already there)` : `${text(d.path)} (${bytes(d.sizeBytes)})`),
+  'download.paused': (d) => forTheApp(text(d.message)) || (d.reason === 'user' ? 'Paused by you' : 'Paused: the disk is full'),
+  'download.resumed': () => 'Resumed',
+  'download.cancelled': () => 'Cancelled',
+  'download.retried': () => 'Retried: downloading again',
+  'download.failed': (d) => `${forTheApp(text(d.message))}${d.retryable === true ? ' (can be retried)' : ''}`,
+  'download.retry_scheduled': (d) => `Trying again in ${seconds(d.delayMs)} (retry ${text(d.retry)}): ${forTheApp(text(d.message))}`,
+  'download.connection_retried': (d) =>
+    `${d.segment === null ? 'Checking the file' : `Connection ${text(d.segment)}`}: ${d.failure === 'stall' ? 'stalled' : 'failed'} (${text(d.detail)}); again in ${seconds(d.delayMs)}`,
+  'download.url_refreshed': (d) => `Asked for a fresh download link: ${text(d.reason)}`,
+  'routing.decided': (d) => `${text(d.folder)} — ${text(d.reason)}`,
+  'sidecar.written': (d) => `${text(d.path)}${d.previewPath ? ' with a preview' : ''}`,
+  'scan.started': (d) => `Scanning ${plural(Array.isArray(d.roots) ? d.roots.length : 0, 'folder')}: ${list(d.roots)}`,
+  'scan.completed': (d) => `${plural(d.files, 'file')}, ${text(d.discovered)} new, ${text(d.identified)} identified, ${text(d.missing)} missing, ${text(d.hashed)} hashed`,
+  'file.hashed': (d) => `${text(d.path)} (${bytes(d.size)})`,
+  'file.discovered': (d) => `${text(d.path)} (${bytes(d.sizeBytes)}) in ${text(d.folder)}`,
+  'file.identified': (d) => `${text(d.modelName)} · ${text(d.versionName)}${d.source === 'sidecar' ? ' (from a sidecar)' : ''}`,
+  'file.unidentified': (d) => `CivitAI does not know SHA-256 ${short(d.sha256)}…`,
+  'file.moved': (d) => `${text(d.from)} → ${text(d.to)}`,
+  'file.missing': (d) => `${text(d.path)} is gone from disk`,
+  'file.returned': (d) => `${text(d.path)} is back`,
+  'file.verified': (d) => `${text(d.path)}: ${d.status === 'ok' ? 'the hash matches' : d.status === 'changed' ? 'the file changed on disk' : 'missing'}`,
+  'model.version_discovered': (d) => `New version ${text(d.versionName)}${d.baseModel ? ` (${text(d.baseModel)})` : ''}`,
+  'model.file_replaced': (d) => `CivitAI now serves other bytes for version ${text(d.versionId)} (${short(d.installedSha256)}… → ${short(d.remoteSha256)}…)`,
+  'update.ignored': (d) => (d.versionId === null ? `Updates of model ${text(d.modelId)} ignored` : `Version ${text(d.versionId)} of model ${text(d.modelId)} ignored`),
+  'updates.checked': (d) => `${plural(d.models, 'model')} checked, ${plural(d.discovered, 'new version')}${d.failed ? `; failed: ${text(d.failed)}` : ''}`,
+  'settings.changed': (d) => `${text(d.key)} set to ${text(d.value)}`,
+  'notification.sent': (d) => text(d.summary),
+};
+
+/** Whether the timeline has words of its own for this type (the rest get the generic line). */
+export function hasSummary(type: string): boolean {
+  return Object.hasOwn(SUMMARIES, type);
+}
+
+/** "nextAttemptAt" → "next attempt at". */
+const words = (key: string): string => key.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase();
+
+/**
+ * Events of a type this app does not know yet (a newer daemon): their fields in words, never raw JSON.
+ */
+function genericSummary(d: Record<string, unknown>): string {
+  return Object.entries(d)
+    .filter(([, v]) => v !== null && v !== undefined && typeof v !== 'object')
+    .slice(0, 4)
+    .map(([k, v]) => `${words(k)}: ${typeof v === 'number' && /bytes|size|length|offset/i.test(k) ? formatBytes(v) : String(v)}`)
+    .join(' · ');
+}
+
+/** One line saying what happened, in words. */
 export function summarizeEvent(e: Pick<EventJson, 'type' | 'data'>): string {
-  const d = e.data;
-  switch (e.type) {
-    case 'download.requested':
-      return text(d.input) || 'Download requested';
-    case 'download.resolved':
-      return `${text(d.modelName)} · ${text(d.versionName)} → ${text(d.fileName)}`;
-    case 'download.attempt_started':
-      return `Attempt ${text(d.attempt)}`;
-    case 'download.transfer_planned':
-      return `${mib(d.totalBytes)} in ${Array.isArray(d.segments) ? d.segments.length : 1} segment(s)`;
-    case 'download.chunk_written':
-      return `${mib(d.length)} written at ${mib(d.offset)}`;
-    case 'download.transfer_restarted':
-      return text(d.reason);
-    case 'download.transfer_completed':
-      return `${mib(d.bytes)} received`;
-    case 'download.hash_verified':
-      return `SHA-256 ${text(d.sha256).slice(0, 12)}… matches CivitAI`;
-    case 'download.hash_mismatched':
-      return `Expected ${text(d.expected).slice(0, 12)}…, got ${text(d.actual).slice(0, 12)}…`;
-    case 'download.placed':
-      return d.alreadyPresent === true ? `${text(d.path)} (already there)` : text(d.path);
-    case 'download.paused':
-      return text(d.message) || (d.reason === 'user' ? 'Paused by you' : text(d.reason));
-    case 'download.failed':
-      return `${text(d.code)}: ${text(d.message)}`;
-    case 'routing.decided':
-      return `${text(d.folder)} — ${text(d.reason)}`;
-    case 'sidecar.written':
-      return text(d.path);
-    case 'file.discovered':
-    case 'file.missing':
-    case 'file.returned':
-    case 'file.hashed':
-      return text(d.path);
-    case 'file.moved':
-      return `${text(d.from)} → ${text(d.to)}`;
-    case 'file.identified':
-      return `${text(d.modelName)} · ${text(d.versionName)}`;
-    case 'model.version_discovered':
-      return `New version ${text(d.versionName)}${d.baseModel ? ` (${text(d.baseModel)})` : ''}`;
-    case 'updates.checked':
-      return `${text(d.models)} model(s) checked, ${text(d.discovered)} new version(s)${d.failed ? ` — ${text(d.failed)}` : ''}`;
-    case 'scan.completed':
-      return `${text(d.files)} file(s), ${text(d.discovered)} new, ${text(d.identified)} identified`;
-    case 'settings.changed':
-      return `${text(d.key)} = ${text(d.value)}`;
-    case 'notification.sent':
-      return text(d.summary);
-    default: {
-      const json = JSON.stringify(d);
-      return json === '{}' ? '' : json.slice(0, 160);
-    }
-  }
+  const summary = SUMMARIES[e.type];
+  return summary === undefined ? genericSummary(e.data) : summary(e.data);
 }

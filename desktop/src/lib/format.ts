@@ -1,18 +1,10 @@
 // How numbers and times read in the app. Pure, so the tests pin them down.
 
-const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'] as const;
+import { formatBytes as formatSize } from '../../../src/lib/bytes.js';
 
-/** 1536 → "1.5 KB": steps of 1024, one decimal below 10. */
+/** The CLI's byte formatter (so both agree), with a dash for an unknown size. */
 export function formatBytes(bytes: number | null | undefined): string {
-  if (bytes === null || bytes === undefined || !Number.isFinite(bytes) || bytes < 0) return '—';
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  const digits = unit === 0 || value >= 10 ? 0 : 1;
-  return `${value.toFixed(digits)} ${UNITS[unit]}`;
+  return formatSize(bytes, '—');
 }
 
 export function formatRate(bytesPerSecond: number | null | undefined): string {

@@ -8,37 +8,6 @@ export function isActive(state: JobState): boolean {
   return ACTIVE.has(state);
 }
 
-/** What the user may do with a job in each state (the daemon refuses the rest anyway). */
-export function actionsFor(state: JobState): readonly ('pause' | 'resume' | 'cancel' | 'retry')[] {
-  switch (state) {
-    case 'queued':
-    case 'resolving':
-    case 'downloading':
-    case 'verifying':
-      return ['pause', 'cancel'];
-    case 'paused':
-    case 'waiting':
-      return ['resume', 'cancel'];
-    case 'failed':
-    case 'cancelled':
-      return ['retry'];
-    case 'completed':
-      return [];
-  }
-}
-
-export const STATE_LABELS: Readonly<Record<JobState, string>> = {
-  queued: 'Queued',
-  resolving: 'Resolving',
-  downloading: 'Downloading',
-  waiting: 'Waiting to retry',
-  paused: 'Paused',
-  verifying: 'Verifying',
-  completed: 'Completed',
-  failed: 'Failed',
-  cancelled: 'Cancelled',
-};
-
 /** Active jobs oldest first (the order they run in); finished ones newest first. */
 export function splitJobs(jobs: readonly JobJson[]): { active: JobJson[]; finished: JobJson[] } {
   const active = jobs.filter((j) => isActive(j.state)).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
@@ -55,8 +24,32 @@ export function jobTitle(job: JobJson): string {
   return 'Resolving…';
 }
 
-/** While a job downloads, its live progress is fresher than what the last `queue` said. */
-export function bytesDoneOf(job: JobJson, live: { bytesDone: number } | undefined): number {
-  if (job.state !== 'downloading' || live === undefined) return job.bytesDone;
-  return live.bytesDone;
+/** Keeps whichever copy of a job changed last: a `queue` answer can be older than a job the feed pushed meanwhile. */
+export function mergeJobs(current: readonly JobJson[], incoming: readonly JobJson[]): JobJson[] {
+  const known = new Map(current.map((j) => [j.id, j]));
+  return incoming.map((job) => {
+    const mine = known.get(job.id);
+    return mine !== undefined && mine.updatedAt > job.updatedAt ? mine : job;
+  });
+}
+
+/** The list with one job added or replaced. */
+export function upsertJob(list: readonly JobJson[], job: JobJson): JobJson[] {
+  const index = list.findIndex((j) => j.id === job.id);
+  return index < 0 ? [...list, job] : list.map((j, i) => (i === index ? job : j));
+}
+
+/** The newest job of each version: what a Download button for that version should act on. */
+export function newestJobByVersion(jobs: readonly JobJson[]): Map<number | null, JobJson> {
+  return new Map([...jobs].sort((a, b) => a.createdAt.localeCompare(b.createdAt)).map((j) => [j.versionId, j]));
+}
+
+/**
+ * What a Download button does for a version given its newest job: nothing new while one runs, a retry of that
+ * job when it failed or was cancelled (never a second job beside it), else a new download.
+ */
+export function downloadAction(job: JobJson | undefined): 'running' | 'retry' | 'add' {
+  if (job === undefined) return 'add';
+  if (isActive(job.state)) return 'running';
+  return job.state === 'failed' || job.state === 'cancelled' ? 'retry' : 'add';
 }

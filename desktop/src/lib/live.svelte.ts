@@ -1,69 +1,86 @@
-import type { EventJson } from '../../../src/ipc/protocol.js';
-import { call, eventsUrl } from './api.js';
+import type { EventJson, JobJson } from '../../../src/ipc/protocol.js';
+import { call, eventsUrl, onConnectionError } from './api.js';
+import type { LinkState } from './connection.js';
+import { linkStateOf } from './connection.js';
+import type { LiveProgress } from './job-row.js';
 import { addSample, speedOf, type Sample } from './speed.js';
 
-export interface LiveProgress {
-  readonly bytesDone: number;
-  readonly bytesTotal: number | null;
-  readonly speed: number | null;
-}
-
-/** How much recent history the timeline starts with (chunk writes make up most of a busy log). */
-const BACKLOG = 2000;
-const KEEP = 600;
-const KEEP_CHUNKS = 200;
-const TRANSFER_OVER = new Set(['download.transfer_completed', 'download.paused', 'download.failed', 'download.cancelled', 'download.placed']);
+type ProgressFrame = { jobId: string; bytesDone: number; bytesTotal: number | null };
 
 /**
- * The app's one event stream: the daemon's events and transfer progress, as they happen. Pages read its state
- * and register to hear about events (to refresh what they show).
+ * The app's one event stream: the daemon's events, each changed job's JSON, and transfer progress, as they
+ * happen. It starts at the log's head: the Timeline pages back through history itself. Pages read its state and
+ * register to hear about events and jobs.
  */
 class LiveFeed {
-  connected = $state(false);
-  /** Why the stream is down, in words, while it is. */
-  problem = $state<string | null>(null);
-  /** Recent events, oldest first, without chunk writes: those are kept apart, fewer, so they cannot crowd out the rest. */
-  events = $state.raw<EventJson[]>([]);
-  chunkWrites = $state.raw<EventJson[]>([]);
+  link = $state<LinkState>('connecting');
+  /** The last log position delivered (or the head when the feed started). */
+  head = $state(0);
   progress = $state.raw<Record<string, LiveProgress>>({});
 
   #source: EventSource | undefined;
   #samples = new Map<string, Sample[]>();
-  #listeners = new Set<(event: EventJson) => void>();
-  #pending: EventJson[] = [];
-  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #eventListeners = new Set<(event: EventJson) => void>();
+  #jobListeners = new Set<(job: JobJson) => void>();
   #syncListeners = new Set<() => void>();
+  /** The daemon said it went away: the error the browser sees next is the stream closing after it, nothing more. */
+  #ended = false;
 
   async start(): Promise<void> {
     if (this.#source) return;
+    onConnectionError((error) => this.#noteError(error));
     const status = await call('status');
-    const from = status.isOk() ? Math.max(1, status.value.position - BACKLOG + 1) : null;
-    if (status.isErr()) this.problem = status.error.message;
-    const source = new EventSource(eventsUrl(from));
+    if (status.isOk()) this.head = status.value.position;
+    const source = new EventSource(eventsUrl(status.isOk() ? status.value.position + 1 : null));
     this.#source = source;
     source.addEventListener('event', (m) => this.#onEvent(JSON.parse((m as MessageEvent<string>).data) as EventJson));
-    source.addEventListener('caught_up', () => {
-      this.connected = true;
-      this.problem = null;
+    source.addEventListener('job', (m) => this.#onJob(JSON.parse((m as MessageEvent<string>).data) as JobJson));
+    source.addEventListener('caught_up', (m) => {
+      this.link = 'live';
+      this.head = Math.max(this.head, (JSON.parse((m as MessageEvent<string>).data) as { position: number }).position);
       for (const listener of this.#syncListeners) listener();
     });
-    source.addEventListener('progress', (m) => this.#onProgress(JSON.parse((m as MessageEvent<string>).data) as { jobId: string; bytesDone: number; bytesTotal: number | null }));
+    source.addEventListener('progress', (m) => this.#onProgress(JSON.parse((m as MessageEvent<string>).data) as ProgressFrame));
     source.addEventListener('end', (m) => {
-      const { error } = JSON.parse((m as MessageEvent<string>).data) as { error: { message: string } | null };
-      this.connected = false;
-      this.problem = error?.message ?? 'the event stream ended';
+      const { error } = JSON.parse((m as MessageEvent<string>).data) as { error: { code: string } | null };
+      this.#ended = true;
+      this.#goOffline(error === null ? 'connecting' : (linkStateOf(error) ?? 'connecting'));
     });
     source.addEventListener('error', () => {
-      this.connected = false;
-      // Closed for good means the gateway refused us (token) or is gone; otherwise the browser retries by itself.
-      if (source.readyState === EventSource.CLOSED) void call('status').then((r) => r.isErr() && (this.problem = r.error.message));
+      if (this.#ended) {
+        this.#ended = false;
+        return;
+      }
+      // The stream broke, or a reconnect failed, without the daemon saying goodbye: ask the app server whether it
+      // is still there (a failed request tells the connection state which part is down).
+      void call('status').then((r) => {
+        if (r.isOk() && source.readyState === EventSource.CLOSED) this.#goOffline('connecting');
+      });
     });
+  }
+
+  #noteError(error: { code: string }): void {
+    const state = linkStateOf(error);
+    if (state !== null) this.#goOffline(state);
+  }
+
+  #goOffline(state: LinkState): void {
+    this.link = state;
+    // Nothing moves while nobody can tell: no speed, no time left, no progress from before.
+    this.#samples.clear();
+    this.progress = {};
   }
 
   /** Called for every event from now on; returns the function that stops it. */
   onEvent(listener: (event: EventJson) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    this.#eventListeners.add(listener);
+    return () => this.#eventListeners.delete(listener);
+  }
+
+  /** Called with a job's JSON each time an event changed it. */
+  onJob(listener: (job: JobJson) => void): () => void {
+    this.#jobListeners.add(listener);
+    return () => this.#jobListeners.delete(listener);
   }
 
   /** Called each time the stream is (re)connected and caught up: whatever was shown may be stale. */
@@ -73,35 +90,28 @@ class LiveFeed {
   }
 
   #onEvent(event: EventJson): void {
-    this.#pending.push(event);
-    // A reconnect replays hundreds of events in a burst: the page redraws once per batch, not per event.
-    if (this.#flushTimer === undefined) this.#flushTimer = setTimeout(() => this.#flush(), 50);
-    const jobId = event.streamId.startsWith('download-') ? event.streamId.slice('download-'.length) : null;
-    if (jobId !== null && TRANSFER_OVER.has(event.type)) {
-      // Its measured speed and bytes no longer apply; the job's own state says what happened.
-      this.#samples.delete(jobId);
-      if (jobId in this.progress) {
-        const { [jobId]: _gone, ...rest } = this.progress;
-        this.progress = rest;
-      }
+    this.head = Math.max(this.head, event.position);
+    for (const listener of this.#eventListeners) listener(event);
+  }
+
+  #onJob(job: JobJson): void {
+    if (job.state !== 'downloading') this.#forgetProgress(job.id);
+    for (const listener of this.#jobListeners) listener(job);
+  }
+
+  #forgetProgress(jobId: string): void {
+    this.#samples.delete(jobId);
+    if (jobId in this.progress) {
+      const { [jobId]: _gone, ...rest } = this.progress;
+      this.progress = rest;
     }
-    for (const listener of this.#listeners) listener(event);
   }
 
-  #flush(): void {
-    this.#flushTimer = undefined;
-    const batch = this.#pending;
-    this.#pending = [];
-    const chunks = batch.filter((e) => e.type === 'download.chunk_written');
-    const others = batch.filter((e) => e.type !== 'download.chunk_written');
-    if (chunks.length) this.chunkWrites = [...this.chunkWrites, ...chunks].slice(-KEEP_CHUNKS);
-    if (others.length) this.events = [...this.events, ...others].slice(-KEEP);
-  }
-
-  #onProgress(frame: { jobId: string; bytesDone: number; bytesTotal: number | null }): void {
-    const samples = addSample(this.#samples.get(frame.jobId) ?? [], { at: performance.now(), bytes: frame.bytesDone });
+  #onProgress(frame: ProgressFrame): void {
+    const at = Date.now();
+    const samples = addSample(this.#samples.get(frame.jobId) ?? [], { at, bytes: frame.bytesDone });
     this.#samples.set(frame.jobId, samples);
-    this.progress = { ...this.progress, [frame.jobId]: { bytesDone: frame.bytesDone, bytesTotal: frame.bytesTotal, speed: speedOf(samples) } };
+    this.progress = { ...this.progress, [frame.jobId]: { bytesDone: frame.bytesDone, bytesTotal: frame.bytesTotal, speed: speedOf(samples), at } };
   }
 }
 

@@ -6,7 +6,8 @@ export type Route =
   | { readonly page: 'browse' }
   | { readonly page: 'model'; readonly id: number }
   | { readonly page: 'updates' }
-  | { readonly page: 'timeline' };
+  | { readonly page: 'timeline' }
+  | { readonly page: 'extension' };
 
 export type PageName = Route['page'];
 
@@ -19,6 +20,7 @@ export function parseRoute(hash: string): Route {
     case 'browse':
     case 'updates':
     case 'timeline':
+    case 'extension':
       return { page: path };
     default:
       return { page: 'downloads' };

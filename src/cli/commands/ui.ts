@@ -13,14 +13,19 @@ export function registerUi(program: Command, ctx: CliContext): void {
     .command('ui')
     .description('open the desktop app: a local server on 127.0.0.1 bridging to the daemon, shown in an app window (Ctrl-C to stop)')
     .option('--no-open', 'only print the address to open')
-    .option('--port <port>', 'listen on this port (default: a free one)', wholeNumber('--port'))
+    .option('--port <port>', 'listen on this port (default: the one of the last run when free, else any free one)', wholeNumber('--port'))
     .action(async (opts: { open: boolean; port?: number }) => {
-      const socket = await ctx.socket();
+      const config = await ctx.config();
+      const socket = config.socket;
+      const root = projectRoot(import.meta.url);
+      const extensionDir = join(root, 'extension', 'dist');
       const started = await startGateway({
         socket,
-        staticDir: join(projectRoot(import.meta.url), 'desktop', 'dist'),
+        staticDir: join(root, 'desktop', 'dist'),
         host: '127.0.0.1',
-        port: opts.port ?? 0,
+        port: opts.port,
+        stateFile: join(config.dataDir, 'browser-extensions.json'),
+        extensionDir,
       });
       if (started.isErr()) throw new CliExit(started.error.code === 'APP_NOT_BUILT' ? EXIT.FAILED : EXIT.USAGE, started.error.message);
       const gateway = started.value;
@@ -30,6 +35,11 @@ export function registerUi(program: Command, ctx: CliContext): void {
       else process.stderr.write(`comfyui-dl: warning: ${probe.error.message}; the app shows the daemon offline until it starts\n`);
 
       process.stdout.write(`comfyui-dl ui: open ${gateway.launchUrl}\n`);
+      process.stdout.write(
+        `Send models from civitai.com and huggingface.co with the browser extension: load ${extensionDir} unpacked ` +
+          '(Chromium: chrome://extensions, Developer mode, Load unpacked; Firefox: about:debugging, Load Temporary Add-on, its manifest.json), ' +
+          'then pair it on the app\'s Browser extension page.\n',
+      );
       if (opts.open) {
         const launcher = appWindowLauncher(gateway.openUrl);
         const opened = launcher === undefined ? { ok: false as const, message: 'no chromium, chrome or xdg-open on PATH' } : await launch(launcher);
