@@ -20,6 +20,8 @@ import { createScanner } from '../handlers/scan/scanner.js';
 import { startUpdatePoller } from '../handlers/updates/poller.js';
 import { createNotifier } from '../notify/notifier.js';
 import { writeSidecarWithPreview } from '../handlers/download/sidecar.js';
+import { extraScanRoots } from '../routing/destinations.js';
+import { loadModelRoots } from '../routing/destinations-io.js';
 import { buildMethods, liveSetting, type LibraryHandlers } from './methods.js';
 import { viewQueries } from './views.js';
 import { acquirePidLock } from './pid-lock.js';
@@ -108,6 +110,11 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
   const scanner = createScanner({
     store, db, client, log,
     modelsDir: settings.modelsDir,
+    extraRoots: async () => {
+      const loaded = await loadModelRoots({ modelsDir: settings.modelsDir, extraModelPaths: settings.extraModelPaths });
+      for (const w of loaded.warnings) log(`scan: ${w}`);
+      return extraScanRoots(loaded.roots);
+    },
     ownDirs: [join(settings.modelsDir, '.comfyui-dl'), join(settings.dataDir, 'quarantine')],
     previewMaxNsfwLevel: settings.previewMaxNsfwLevel,
   });

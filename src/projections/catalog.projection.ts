@@ -28,8 +28,6 @@ export const catalogTable = table<CatalogRow>('view_catalog', 'path', [
   'base_model', 'origin', 'routing_reason', 'flagged', 'job_id', 'placed_at', 'missing',
 ]);
 
-const folderOf = (path: string): string => path.split('/')[0] ?? path;
-
 /**
  * Models on disk, downloaded or found by a scan. A placed download takes its CivitAI facts from the job's row,
  * which the queue projection has already folded for the same event (projections run in registration order, queue
@@ -37,7 +35,7 @@ const folderOf = (path: string): string => path.split('/')[0] ?? path;
  */
 export const catalogProjection: Projection = {
   name: 'catalog',
-  version: 2,
+  version: 3,
   tables: [catalogTable],
   handles: new Set(['download.placed', 'file.discovered', 'file.moved', 'file.missing', 'file.returned', 'file.verified']),
   apply(view: ViewWriter, e: DomainStoredEvent): void {
@@ -68,7 +66,7 @@ export const catalogProjection: Projection = {
         const row = view.get(catalogTable, e.data.from);
         if (!row) return;
         view.remove(catalogTable, e.data.from);
-        view.put(catalogTable, { ...row, path: e.data.to, folder: folderOf(e.data.to), missing: 0 });
+        view.put(catalogTable, { ...row, path: e.data.to, folder: e.data.folder ?? row.folder, missing: 0 });
         return;
       }
       case 'file.missing':

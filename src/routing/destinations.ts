@@ -83,6 +83,11 @@ export function modelSearchDirs(roots: ModelRoots): ModelDir[] {
   });
 }
 
+/** What a scan walks besides ComfyUI's models folder (which holds ComfyUI's own folders): the yaml's model folders. */
+export function extraScanRoots(roots: ModelRoots): { path: string; folder: string }[] {
+  return modelSearchDirs(roots).filter((dir) => dir.source !== 'comfyui').map((dir) => ({ path: dir.path, folder: dir.folder }));
+}
+
 /**
  * The directory a download of a folder goes to, always one ComfyUI searches: one under the configured root (a
  * section name or a base path) when it has one, else the first ComfyUI searches (an `is_default` one when there

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,7 +67,8 @@ describe('the startup scan on a folder the user filled before comfyui-dl', () =>
     const summary = await s.scan();
     expect(summary).toMatchObject({ moved: 1, discovered: 0, missing: 0 });
     expect(s.hashOperations).toBe(0);
-    expect(f.events('file.moved').map((e) => e.data)).toEqual([{ from: 'checkpoints/old/ink.safetensors', to: 'loras/ink.safetensors', sha256: sha }]);
+    expect(f.events('file.moved').map((e) => e.data)).toEqual([{ from: 'checkpoints/old/ink.safetensors', to: 'loras/ink.safetensors', sha256: sha, folder: 'loras' }]);
+    expect(catalog().find((r) => r.path === 'loras/ink.safetensors')).toMatchObject({ folder: 'loras' });
     expect(catalog().find((r) => r.path === 'loras/ink.safetensors')).toMatchObject({ sha256: sha, missing: 0 });
   });
 
@@ -87,27 +88,69 @@ describe('the startup scan on a folder the user filled before comfyui-dl', () =>
     expect(catalog().find((r) => r.path === 'loras/my-embedding.safetensors')).toMatchObject({ missing: 0 });
   });
 
-  it('does not call files missing when their whole root is absent', async () => {
-    const elsewhere = createScanner({ ...deps(f), modelsDir: join(f.modelsDir, 'unmounted') });
-    const missingBefore = f.events('file.missing').length;
-    expect(await elsewhere.scan()).toMatchObject({ files: 0, missing: 0 });
-    expect(f.events('file.missing')).toHaveLength(missingBefore);
-    expect(f.logs.some((l) => /does not exist/.test(l))).toBe(true);
+  it('marks the files of a models folder that vanished (an unmounted drive) missing, and brings them back', async () => {
+    const unmounted = `${f.modelsDir}-unmounted`;
+    const present = catalog().filter((r) => r.missing === 0).map((r) => r.path);
+    renameSync(f.modelsDir, unmounted);
+    try {
+      expect(await scanner().scan()).toMatchObject({ files: 0, missing: present.length });
+      expect(catalog().filter((r) => present.includes(r.path)).every((r) => r.missing === 1 && r.sha256 !== '')).toBe(true);
+      expect(f.logs.some((l) => /do not exist/.test(l))).toBe(true);
+    } finally {
+      renameSync(unmounted, f.modelsDir);
+    }
+    await scanner().scan();
+    expect(catalog().filter((r) => present.includes(r.path)).map((r) => r.missing)).toEqual(present.map(() => 0));
   });
 
-  it('scans extra roots under absolute paths, and leaves them alone while they are absent', async () => {
-    const extra = mkdtempSync(join(tmpdir(), 'comfyui-dl-extra-'));
+  it('marks files behind a dangling symlink missing (a drive linked into the tree was unplugged), and sees them return', async () => {
+    const drive = mkdtempSync(join(tmpdir(), 'comfyui-dl-usb-'));
+    const unplugged = `${drive}-unplugged`;
     try {
-      mkdirSync(join(extra, 'loras'));
-      writeFileSync(join(extra, 'loras', 'far.safetensors'), homemadeLora(5));
+      writeFileSync(join(drive, 'far.safetensors'), homemadeLora(9));
+      writeFileSync(join(drive, 'single.safetensors'), homemadeLora(10));
       const anHourAgo = new Date(Date.now() - 3_600_000);
-      utimesSync(join(extra, 'loras', 'far.safetensors'), anHourAgo, anHourAgo);
-      expect(await createScanner({ ...deps(f), extraRoots: [extra] }).scan()).toMatchObject({ discovered: 1, missing: 0 });
-      expect(catalog().find((r) => r.path === join(extra, 'loras', 'far.safetensors'))).toMatchObject({ folder: 'loras', origin: 'scan' });
+      for (const name of ['far.safetensors', 'single.safetensors']) utimesSync(join(drive, name), anHourAgo, anHourAgo);
+      symlinkSync(drive, join(f.modelsDir, 'loras', 'usb'));
+      symlinkSync(join(drive, 'single.safetensors'), join(f.modelsDir, 'loras', 'single-link.safetensors'));
+      expect(await scanner().scan()).toMatchObject({ discovered: 2, missing: 0 });
+      renameSync(drive, unplugged);
+      expect(await scanner().scan()).toMatchObject({ missing: 2 });
+      expect(catalog().filter((r) => r.missing === 1).map((r) => r.path)).toEqual(['loras/single-link.safetensors', 'loras/usb/far.safetensors']);
+      renameSync(unplugged, drive);
+      await scanner().scan();
+      expect(f.events('file.returned').map((e) => (e.data as { path: string }).path)).toEqual(expect.arrayContaining(['loras/single-link.safetensors', 'loras/usb/far.safetensors']));
+      expect(catalog().filter((r) => r.missing === 1)).toEqual([]);
+    } finally {
+      if (existsSync(unplugged)) renameSync(unplugged, drive);
+      rmSync(join(f.modelsDir, 'loras', 'usb'), { force: true });
+      rmSync(join(f.modelsDir, 'loras', 'single-link.safetensors'), { force: true });
+      rmSync(drive, { recursive: true, force: true });
+    }
+  });
+
+  it('scans the folders of extra_model_paths.yaml under their own folder key, and marks them missing while their drive is gone', async () => {
+    const extra = mkdtempSync(join(tmpdir(), 'comfyui-dl-extra-'));
+    const roots = async () => [{ path: join(extra, 'models', 'Lora'), folder: 'loras' }];
+    try {
+      mkdirSync(join(extra, 'models', 'Lora'), { recursive: true });
+      writeFileSync(join(extra, 'models', 'Lora', 'far.safetensors'), homemadeLora(5));
+      const anHourAgo = new Date(Date.now() - 3_600_000);
+      utimesSync(join(extra, 'models', 'Lora', 'far.safetensors'), anHourAgo, anHourAgo);
+      expect(await createScanner({ ...deps(f), extraRoots: roots }).scan()).toMatchObject({ discovered: 1 });
+      const path = join(extra, 'models', 'Lora', 'far.safetensors');
+      expect(catalog().find((r) => r.path === path)).toMatchObject({ folder: 'loras', origin: 'scan' });
+      expect(f.events('scan.started').at(-1)?.data).toEqual({ roots: [join(extra, 'models', 'Lora'), f.modelsDir] });
       const unplugged = `${extra}-unplugged`;
       renameSync(extra, unplugged);
-      expect(await createScanner({ ...deps(f), extraRoots: [extra] }).scan()).toMatchObject({ missing: 0 });
+      await createScanner({ ...deps(f), extraRoots: roots }).scan();
+      expect(catalog().find((r) => r.path === path)).toMatchObject({ missing: 1, folder: 'loras' });
       renameSync(unplugged, extra);
+      await createScanner({ ...deps(f), extraRoots: roots }).scan();
+      expect(catalog().find((r) => r.path === path)).toMatchObject({ missing: 0 });
+      // A yaml that no longer names the folder: its files are neither scanned nor called missing.
+      await scanner().scan();
+      expect(catalog().find((r) => r.path === path)).toMatchObject({ missing: 0 });
     } finally {
       rmSync(extra, { recursive: true, force: true });
     }
