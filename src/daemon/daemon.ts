@@ -20,6 +20,7 @@ import { createScanner } from '../handlers/scan/scanner.js';
 import { startUpdatePoller } from '../handlers/updates/poller.js';
 import { createNotifier } from '../notify/notifier.js';
 import { writeSidecarWithPreview } from '../handlers/download/sidecar.js';
+import { modelForSidecar } from '../handlers/sidecar/model-data.js';
 import { extraScanRoots } from '../routing/destinations.js';
 import { loadModelRoots } from '../routing/destinations-io.js';
 import { buildMethods, liveSetting, type LibraryHandlers } from './methods.js';
@@ -71,7 +72,8 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
     connections: () => liveSetting(views, 'connections', settings.connections),
     progress: (jobId, bytesDone, bytesTotal) => progress$.next({ jobId, bytesDone, bytesTotal }),
     router: { modelsDir: settings.modelsDir, template: settings.pathTemplate, extraModelPaths: settings.extraModelPaths, preferredRoot: settings.defaultRoot, log },
-    writeSidecar: (modelPath, job, decision) => writeSidecarWithPreview({ maxNsfwLevel: settings.previewMaxNsfwLevel }, modelPath, job, decision),
+    writeSidecar: async (modelPath, job, decision) =>
+      writeSidecarWithPreview({ maxNsfwLevel: settings.previewMaxNsfwLevel }, modelPath, job, decision, await modelForSidecar(client, job.resolved?.modelId, log)),
     transferTuning: settings.transferTuning,
   };
   const subscribe: SubscribeHandler = (params, push) => {

@@ -167,6 +167,65 @@ describe('the startup scan on a folder the user filled before comfyui-dl', () =>
   });
 });
 
+describe('sidecars of identified files', () => {
+  let f: LibraryFixture;
+  const sidecarOf = (path: string) => JSON.parse(readFileSync(join(f.modelsDir, path), 'utf8')) as Record<string, unknown>;
+  beforeAll(async () => {
+    f = await openLibraryFixture();
+    // A LoRA a user curated in Lora-Manager: edited base model, notes, tags, a video preview and its own CivitAI block.
+    f.put('loras/ink.safetensors', f.sim.fileBytes(ids.sdxlLora.fileId));
+    f.put('loras/ink.mp4', 'not really a video');
+    f.put('loras/ink.metadata.json', JSON.stringify({
+      file_name: 'ink', model_name: 'Ink (mine)', base_model: 'Illustrious', notes: 'use at 0.6', tags: ['mine'], favorite: true,
+      preview_url: join(f.modelsDir, 'loras/ink.mp4'), preview_nsfw_level: 1, modelDescription: 'my words',
+      civitai: { id: ids.sdxlLora.versionId, modelId: ids.sdxlLora.modelId, creator: { username: 'someone' }, model: { name: 'Ink', allowNoCredit: false } },
+    }));
+    // A plain file with nothing beside it but an animated preview another tool saved.
+    f.put('embeddings/neg.safetensors', f.sim.fileBytes(ids.embedding.fileId));
+    f.put('embeddings/neg.preview.gif', 'GIF89a');
+    // And one with nothing at all.
+    f.put('vae/plain.safetensors', f.sim.fileBytes(ids.vae.fileId));
+    await createScanner(deps(f)).scan();
+  });
+  afterAll(() => f.close());
+
+  it('keeps what the user and Lora-Manager wrote, and adds only what was missing', () => {
+    const sidecar = sidecarOf('loras/ink.metadata.json');
+    expect(sidecar).toMatchObject({
+      model_name: 'Ink (mine)', base_model: 'Illustrious', notes: 'use at 0.6', tags: ['mine'], favorite: true,
+      preview_url: join(f.modelsDir, 'loras/ink.mp4'), modelDescription: 'my words',
+    });
+    const civitai = sidecar.civitai as { creator: unknown; model: Record<string, unknown>; files: unknown[] };
+    expect(civitai.creator).toMatchObject({ username: 'someone' });
+    expect(civitai.model).toMatchObject({ name: 'Ink', allowNoCredit: false, allowDerivatives: true, type: 'LORA' });
+    expect(civitai.files).toHaveLength(1);
+    expect(existsSync(join(f.modelsDir, 'loras/ink.preview.png'))).toBe(false);
+  });
+
+  it('counts a .gif (or .mp4, .webm…) as a preview already there, and links it', () => {
+    expect(readdirSync(join(f.modelsDir, 'embeddings')).sort()).toEqual(['neg.metadata.json', 'neg.preview.gif', 'neg.safetensors']);
+    expect(sidecarOf('embeddings/neg.metadata.json').preview_url).toBe(join(f.modelsDir, 'embeddings/neg.preview.gif'));
+  });
+
+  it('gives a file without a sidecar the model-level data: tags, description, creator, license, trigger words', () => {
+    const sidecar = sidecarOf('vae/plain.metadata.json');
+    expect(sidecar.tags).toEqual(['vae']);
+    expect(sidecar.modelDescription).toMatch(/<p>.+<\/p>/);
+    const civitai = sidecar.civitai as { creator: Record<string, unknown>; model: Record<string, unknown>; trainedWords: unknown };
+    expect(civitai.creator).toMatchObject({ username: 'sim_studio' });
+    expect(civitai.model).toMatchObject({ type: 'VAE', tags: ['vae'], allowNoCredit: true, allowCommercialUse: ['Image', 'RentCivit', 'Rent', 'Sell'], allowDerivatives: true, allowDifferentLicense: true });
+    expect(civitai.model.description).toBe(sidecar.modelDescription);
+    expect(civitai.trainedWords).toEqual(expect.any(Array));
+    expect(existsSync(join(f.modelsDir, 'vae/plain.preview.png'))).toBe(true);
+  });
+
+  it('asks CivitAI for all the models at once', () => {
+    const asked = f.sim.requests.filter((r) => r.url.startsWith('/api/v1/models')).map((r) => new URL(r.url, 'http://x').searchParams.get('ids'));
+    expect(asked).toHaveLength(1);
+    expect(asked[0]?.split(',').map(Number).sort()).toEqual([ids.sdxlLora.modelId, ids.vae.modelId, ids.embedding.modelId].sort());
+  });
+});
+
 describe('files written just before the scan', () => {
   let f: LibraryFixture;
   beforeAll(async () => {
@@ -200,7 +259,10 @@ describe('identification when the bulk hash endpoint fails', () => {
     const summary = await createScanner(deps(f)).scan();
     expect(summary).toMatchObject({ files: 2, identified: 1, unknown: 1 });
     const calls = f.sim.requests.map((r) => `${r.method} ${r.url.replace(/[0-9A-F]{64}/, 'SHA')}`);
-    expect(calls).toEqual(['POST /api/v1/model-versions/by-hash', 'GET /api/v1/model-versions/by-hash/SHA', 'GET /api/v1/model-versions/by-hash/SHA', expect.stringMatching(/^GET \/images?\//)]);
+    expect(calls).toEqual([
+      'POST /api/v1/model-versions/by-hash', 'GET /api/v1/model-versions/by-hash/SHA', 'GET /api/v1/model-versions/by-hash/SHA',
+      `GET /api/v1/models?ids=${ids.embedding.modelId}&limit=100&nsfw=true`, expect.stringMatching(/^GET \/images?\//),
+    ]);
     expect(f.logs.some((l) => /bulk hash lookup failed/.test(l))).toBe(true);
     expect(f.events('file.identified').map((e) => (e.data as { versionId: number }).versionId)).toEqual([ids.embedding.versionId]);
   });

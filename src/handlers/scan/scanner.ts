@@ -262,11 +262,24 @@ export function createScanner(deps: ScannerDeps): Scanner {
     return outcome.identified;
   }
 
+  /** The models of the identified files, asked once for all of them (the client sends 100 ids per request). */
+  async function modelsOf(identified: readonly Identification[]): Promise<Map<number, Record<string, unknown>>> {
+    const ids = [...new Set(identified.map((i) => i.version.modelId))];
+    if (ids.length === 0) return new Map();
+    const answer = await deps.client.getModels({ ids });
+    if (answer.isErr()) {
+      log(`scan: could not fetch the models' tags, description and license (${answer.error.message}); the sidecars get the version's data`);
+      return new Map();
+    }
+    return new Map(answer.value.map((model) => [model.id, model as Record<string, unknown>]));
+  }
+
   async function writeSidecars(identified: readonly Identification[], pathsBySha: ReadonlyMap<string, readonly string[]>): Promise<void> {
+    const models = await modelsOf(identified);
     for (const { sha256, version } of identified) {
       for (const path of pathsBySha.get(sha256) ?? []) {
         try {
-          await writeIdentifiedSidecar({ maxNsfwLevel: deps.previewMaxNsfwLevel }, absolute(path), sha256, version);
+          await writeIdentifiedSidecar({ maxNsfwLevel: deps.previewMaxNsfwLevel }, absolute(path), sha256, version, models.get(version.modelId) ?? null);
         } catch (e) {
           log(`scan: no sidecar for ${path}: ${e instanceof Error ? e.message : String(e)}`);
         }
