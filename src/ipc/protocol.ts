@@ -274,6 +274,10 @@ export const CatalogEntryJsonSchema = z.object({
 export type CatalogEntryJson = z.infer<typeof CatalogEntryJsonSchema>;
 
 const positiveId = z.int().positive().max(2_147_483_647);
+/** `add --fp/--format/--size`: the values CivitAI's file metadata uses (ARCHITECTURE §8). */
+export const FILE_FP_VALUES = ['fp16', 'fp32', 'bf16', 'fp8'] as const;
+export const FILE_FORMAT_VALUES = ['SafeTensor', 'PickleTensor', 'GGUF', 'Diffusers', 'Other'] as const;
+export const FILE_SIZE_VALUES = ['pruned', 'full'] as const;
 export const AddParamsSchema = z
   .strictObject({
     /** A model page URL, a download URL or an AIR. */
@@ -281,6 +285,9 @@ export const AddParamsSchema = z
     model: positiveId.optional(),
     version: positiveId.optional(),
     file: positiveId.optional(),
+    fp: z.enum(FILE_FP_VALUES).optional(),
+    format: z.enum(FILE_FORMAT_VALUES).optional(),
+    size: z.enum(FILE_SIZE_VALUES).optional(),
   })
   .refine((p) => p.ref !== undefined || p.model !== undefined || p.version !== undefined, 'give a reference (URL or AIR), a model id or a version id');
 const JobRef = z.strictObject({ job: z.string().min(1).max(64) });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { civitaiId } from '../args.js';
+import { civitaiId, oneOf } from '../args.js';
 import type { IpcClient } from '../../ipc/client.js';
-import type { JobJson } from '../../ipc/protocol.js';
+import { FILE_FORMAT_VALUES, FILE_FP_VALUES, FILE_SIZE_VALUES, type JobJson } from '../../ipc/protocol.js';
 import { withClient } from '../client.js';
 import { CliExit, EXIT, fail } from '../exit.js';
 import { formatBytes, printJson, table } from '../format.js';
@@ -50,6 +50,17 @@ async function waitForJob(client: IpcClient, start: JobJson): Promise<JobJson> {
   });
 }
 
+interface AddOptions {
+  model?: number;
+  version?: number;
+  file?: number;
+  fp?: (typeof FILE_FP_VALUES)[number];
+  format?: (typeof FILE_FORMAT_VALUES)[number];
+  size?: (typeof FILE_SIZE_VALUES)[number];
+  wait?: boolean;
+  json?: boolean;
+}
+
 export function registerDownloads(program: Command, ctx: CliContext): void {
   program
     .command('add')
@@ -58,14 +69,17 @@ export function registerDownloads(program: Command, ctx: CliContext): void {
     .option('--model <id>', 'a CivitAI model id (its newest published version)', civitaiId('--model'))
     .option('--version <id>', 'a CivitAI model-version id', civitaiId('--version'))
     .option('--file <id>', 'a file id of that version (default: its primary file)', civitaiId('--file'))
+    .option('--fp <precision>', `the file with this precision: ${FILE_FP_VALUES.join(', ')}`, oneOf('--fp', FILE_FP_VALUES))
+    .option('--format <format>', `the file in this format: ${FILE_FORMAT_VALUES.join(', ')}`, oneOf('--format', FILE_FORMAT_VALUES))
+    .option('--size <size>', `the ${FILE_SIZE_VALUES.join(' or ')} file`, oneOf('--size', FILE_SIZE_VALUES))
     .option('--wait', 'block until the file is verified and placed (exit 0) or the job fails (exit 1)')
     .option('--json', 'print the job as JSON')
-    .action(async (ref: string | undefined, opts: { model?: number; version?: number; file?: number; wait?: boolean; json?: boolean }) => {
+    .action(async (ref: string | undefined, opts: AddOptions) => {
       if (ref === undefined && opts.model === undefined && opts.version === undefined) {
         throw new CliExit(EXIT.USAGE, 'add needs a reference: a CivitAI URL, an AIR, --model ID or --version ID');
       }
       await withClient(await ctx.socket(), async (c) => {
-        const added = (await c.request('add', { ref, model: opts.model, version: opts.version, file: opts.file })).match((r) => r, fail);
+        const added = (await c.request('add', { ref, model: opts.model, version: opts.version, file: opts.file, fp: opts.fp, format: opts.format, size: opts.size })).match((r) => r, fail);
         let job = added.job;
         process.stderr.write(added.existing ? `already have it: ${describeJob(job)}\n` : `queued job ${job.id}: ${jobName(job)}, ${formatBytes(job.bytesTotal)}\n`);
         if (opts.wait) job = await waitForJob(c, job);
