@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as eventLog from './0001_event_log.js';
 import * as views from './0002_views.js';
 import * as library from './0003_library.js';
+import * as catalogChanged from './0004_catalog_changed.js';
 
 /** Static list: the daemon must not depend on reading a folder of migration files at run time. */
 export const migrationProvider: MigrationProvider = {
@@ -9,5 +10,6 @@ export const migrationProvider: MigrationProvider = {
     '0001_event_log': eventLog,
     '0002_views': views,
     '0003_library': library,
+    '0004_catalog_changed': catalogChanged,
   }),
 };

@@ -270,6 +270,8 @@ export const CatalogEntryJsonSchema = z.object({
   flagged: z.string().nullable(),
   /** True when the file is gone from disk (deleted, or its drive is offline); its metadata is kept. */
   missing: z.boolean(),
+  /** True when verification found other bytes than the recorded SHA-256 at this path. */
+  changed: z.boolean().optional(),
 });
 export type CatalogEntryJson = z.infer<typeof CatalogEntryJsonSchema>;
 
