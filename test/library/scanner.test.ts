@@ -72,6 +72,32 @@ describe('the startup scan on a folder the user filled before comfyui-dl', () =>
     expect(catalog().find((r) => r.path === 'loras/ink.safetensors')).toMatchObject({ sha256: sha, missing: 0 });
   });
 
+  it('moves the sidecar and preview a moved file left behind, and points the sidecar at the new place', async () => {
+    expect(readdirSync(join(f.modelsDir, 'checkpoints/old'))).toEqual([]);
+    expect(readdirSync(join(f.modelsDir, 'loras')).filter((n) => n.startsWith('ink.')).sort()).toEqual(['ink.metadata.json', 'ink.preview.jpeg', 'ink.safetensors']);
+    const sidecar = JSON.parse(readFileSync(join(f.modelsDir, 'loras/ink.metadata.json'), 'utf8')) as Record<string, unknown>;
+    expect(sidecar).toMatchObject({ file_path: join(f.modelsDir, 'loras/ink.safetensors'), file_name: 'ink', preview_url: join(f.modelsDir, 'loras/ink.preview.jpeg') });
+    expect(f.events('sidecar.moved').map((e) => e.data)).toEqual([{
+      path: 'loras/ink.safetensors',
+      moved: [
+        { from: 'checkpoints/old/ink.metadata.json', to: 'loras/ink.metadata.json' },
+        { from: 'checkpoints/old/ink.preview.jpeg', to: 'loras/ink.preview.jpeg' },
+      ],
+    }]);
+  });
+
+  it('re-links the sidecar a user moved together with the file', async () => {
+    mkdirSync(join(f.modelsDir, 'vae/sub'));
+    for (const name of ['vae-copy.safetensors', 'vae-copy.metadata.json', 'vae-copy.preview.png', 'vae-copy.civitai.info']) {
+      renameSync(join(f.modelsDir, 'vae', name), join(f.modelsDir, 'vae/sub', name));
+    }
+    expect(await scanner().scan()).toMatchObject({ moved: 1 });
+    const sidecar = JSON.parse(readFileSync(join(f.modelsDir, 'vae/sub/vae-copy.metadata.json'), 'utf8')) as Record<string, unknown>;
+    expect(sidecar).toMatchObject({ file_path: join(f.modelsDir, 'vae/sub/vae-copy.safetensors'), preview_url: join(f.modelsDir, 'vae/sub/vae-copy.preview.png') });
+    expect(f.events('sidecar.moved')).toHaveLength(1);
+    expect(catalog().find((r) => r.path === 'vae/sub/vae-copy.safetensors')).toMatchObject({ folder: 'vae', missing: 0 });
+  });
+
   it('marks a deleted file missing, keeps its row, and sees it return', async () => {
     const sha = shaAt('loras/my-embedding.safetensors');
     unlinkSync(join(f.modelsDir, 'loras/my-embedding.safetensors'));

@@ -17,6 +17,7 @@ import { modelPathOf } from '../download/route-file.js';
 import { catalogChanges, type SeenFile } from './catalog-changes.js';
 import { identifyHashes, type Identification } from './identify.js';
 import { writeIdentifiedSidecar } from './identified-sidecar.js';
+import { followModelMove } from '../../sidecar/companions.js';
 import { folderOfModelsPath } from '../../routing/folders.js';
 import { scanScope, warningMeans } from './scan-scope.js';
 
@@ -225,6 +226,20 @@ export function createScanner(deps: ScannerDeps): Scanner {
     };
   }
 
+  /** Sidecars and previews left behind by a moved model file follow it, and its sidecar is pointed at it. */
+  async function followMoves(scanId: string, moves: readonly { from: string; to: string; sha256: string }[]): Promise<void> {
+    for (const move of moves) {
+      try {
+        const moved = await followModelMove(absolute(move.from), absolute(move.to), MODEL_FILE_EXTENSIONS);
+        if (moved.length === 0) continue;
+        const named = moved.map((m) => ({ from: modelPathOf(modelsDir, m.from), to: modelPathOf(modelsDir, m.to) }));
+        record(scanId, [{ streamId: `file-${move.sha256}`, event: { eventId: `${scanId}:sidecar.moved:${move.to}`, type: 'sidecar.moved', data: { path: move.to, moved: named } } }]);
+      } catch (e) {
+        log(`scan: the sidecar or preview of ${move.from} could not follow it to ${move.to}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  }
+
   /** Every answer CivitAI gave, by hash: one narrow read, however many files (no limit on bound parameters). */
   function identities(): Map<string, { known: number; checked_at: string }> {
     const rows = all(db.sqlite, db.kysely.selectFrom('view_identity').select(['sha256', 'known', 'checked_at']));
@@ -319,6 +334,7 @@ export function createScanner(deps: ScannerDeps): Scanner {
       streamId: `file-${c.data.sha256}`,
       event: { eventId: `${scanId}:${c.type}:${'to' in c.data ? c.data.to : c.data.path}`, type: c.type, data: c.data },
     })));
+    await followMoves(scanId, changes.flatMap((c) => (c.type === 'file.moved' ? [c.data] : [])));
 
     const pathsBySha = new Map<string, string[]>();
     for (const f of seen) {
