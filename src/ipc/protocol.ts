@@ -307,7 +307,18 @@ export const AvailableUpdateJsonSchema = z.object({
 });
 export type AvailableUpdateJson = z.infer<typeof AvailableUpdateJsonSchema>;
 
-export const FileReplacementJsonSchema = z.object({ modelId: z.int(), versionId: z.int(), path: z.string().nullable(), installedSha256: z.string(), remoteSha256: z.string() });
+/** A file CivitAI replaced under a version you have: same version, other bytes (ARCHITECTURE §8). */
+export const FileReplacementJsonSchema = z.object({
+  modelId: z.int(),
+  versionId: z.int(),
+  path: z.string().nullable(),
+  installedSha256: z.string(),
+  remoteSha256: z.string(),
+  modelName: z.string().nullable(),
+  versionName: z.string().nullable(),
+  baseModel: z.string().nullable(),
+});
+export type FileReplacementJson = z.infer<typeof FileReplacementJsonSchema>;
 
 export const ScanSummarySchema = z.object({
   files: z.int(), hashed: z.int(), cached: z.int(), discovered: z.int(), moved: z.int(), missing: z.int(),

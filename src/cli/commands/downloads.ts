@@ -81,9 +81,12 @@ export function registerDownloads(program: Command, ctx: CliContext): void {
       await withClient(await ctx.socket(), async (c) => {
         const added = (await c.request('add', { ref, model: opts.model, version: opts.version, file: opts.file, fp: opts.fp, format: opts.format, size: opts.size })).match((r) => r, fail);
         let job = added.job;
-        process.stderr.write(added.existing ? `already have it: ${describeJob(job)}\n` : `queued job ${job.id}: ${jobName(job)}, ${formatBytes(job.bytesTotal)}\n`);
+        const result = added.existing ? `already have it: ${describeJob(job)}` : `queued job ${job.id}: ${jobName(job)}, ${formatBytes(job.bytesTotal)}`;
+        // The result is stdout's; with --json (the job is the result) or --wait (the final state is) it is progress.
+        process[opts.json || opts.wait ? 'stderr' : 'stdout'].write(`${result}\n`);
         if (opts.wait) job = await waitForJob(c, job);
         if (opts.json) printJson(job);
+        else if (opts.wait) process.stdout.write(`${describeJob(job)}\n`);
         if (opts.wait && job.state !== 'completed') throw new CliExit(EXIT.FAILED, '');
       });
     });
@@ -123,8 +126,13 @@ export function registerDownloads(program: Command, ctx: CliContext): void {
       const { models } = await withClient(await ctx.socket(), async (c) => (await c.request('list')).match((r) => r, fail));
       if (opts.json) return printJson(models);
       if (models.length === 0) return void process.stdout.write('no models yet: add one with `comfyui-dl add <civitai url>`\n');
-      process.stdout.write(`${table(['PATH', 'TYPE', 'BASE', 'SIZE', 'MODEL'], models.map((m) => [
-        m.path, m.type ?? m.folder, m.baseModel ?? '-', formatBytes(m.sizeBytes), m.modelName ? `${m.modelName} / ${m.versionName}` : '(unknown)',
+      const state = (m: (typeof models)[number]) => (m.missing ? 'missing' : m.changed ? 'changed' : 'ok');
+      process.stdout.write(`${table(['PATH', 'STATE', 'TYPE', 'BASE', 'SIZE', 'MODEL'], models.map((m) => [
+        m.path, state(m), m.type ?? m.folder, m.baseModel ?? '-', formatBytes(m.sizeBytes), m.modelName ? `${m.modelName} / ${m.versionName}` : '(unknown)',
       ]))}\n`);
+      const missing = models.filter((m) => m.missing).length;
+      const changed = models.filter((m) => m.changed && !m.missing).length;
+      if (missing > 0) process.stdout.write(`${missing} missing: deleted, or on a drive that is offline; their metadata is kept and they come back when the files do\n`);
+      if (changed > 0) process.stdout.write(`${changed} changed: the bytes on disk are not the ones recorded (see \`comfyui-dl verify\`)\n`);
     });
 }
