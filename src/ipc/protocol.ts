@@ -333,11 +333,23 @@ export const VerifyResultSchema = z.object({
 });
 const JobResult = z.object({ job: JobJsonSchema });
 
+/** Where a setting's value came from: flag > environment > config file > default, or changed live (`config set`). */
+export const SETTING_SOURCES = ['flag', 'env', 'file', 'default', 'live'] as const;
+/** Every setting with its effective value and where it came from; the API key only masked. */
+export const ConfigReportSchema = z.object({
+  configFile: z.string(),
+  settings: z.record(z.string(), z.object({ value: z.unknown(), source: z.enum(SETTING_SOURCES) })),
+  apiKey: z.object({ value: z.string().nullable(), source: z.enum(['env', 'file']).nullable() }),
+});
+export type ConfigReport = z.infer<typeof ConfigReportSchema>;
+
 /** Request/response methods. Subscriptions (`events.subscribe`/`events.unsubscribe`) are served apart. */
 export const METHODS = methodTable(
   defineMethod('status', NoParams, StatusResultSchema),
   defineMethod('history', HistoryParamsSchema, z.object({ events: z.array(EventJsonSchema) })),
   defineMethod('replay', NoParams, ReplayResultSchema),
+  /** The settings the daemon runs with, and where each came from. */
+  defineMethod('config', NoParams, ConfigReportSchema),
   /** `existing` is true when the same version and file were already queued or installed: nothing new starts. */
   defineMethod('add', AddParamsSchema, z.object({ job: JobJsonSchema, existing: z.boolean() })),
   defineMethod('queue', z.strictObject({ all: z.boolean().optional() }), z.object({ jobs: z.array(JobJsonSchema) })),
