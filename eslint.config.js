@@ -20,6 +20,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // A forgotten await on the log or a view is a write that may never happen, or a read used as a promise.
+  {
+    files: ['src/**/*.ts', 'scripts/**/*.ts', 'test/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: { '@typescript-eslint/no-floating-promises': 'error' },
+  },
   // Layers (ARCHITECTURE §1): the domain and the views are pure; only handlers and the daemon do I/O.
   {
     files: ['src/events/**/*.ts', 'src/lib/**/*.ts'],

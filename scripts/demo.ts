@@ -82,7 +82,7 @@ try {
   await run(['queue', '--all'], env);
   step('The catalog: what is on disk, routed by each file’s own header');
   await run(['list'], env);
-  step('Why the Flux "Checkpoint" went to diffusion_models/, and the dropped connection resumed');
+  step('Why the Flux "Checkpoint" went to a diffusion-model folder (unet/), and the dropped connection resumed');
   await run(['history', '--type', 'routing.decided'], env);
   await run(['history', '--type', 'download.transfer_completed'], env);
   step('The file that was already there: found at start, identified by its SHA-256, given a sidecar');

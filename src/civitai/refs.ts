@@ -127,31 +127,51 @@ function parsePath(path: string, query: URLSearchParams, text: string): Result<M
   if (page) {
     const versionText = query.get('modelVersionId');
     return parseCivitaiId(page[1] ?? '', 'The model id').andThen((modelId) =>
-      versionText === null
-        ? ok<ModelRef, RefError>({ kind: 'model', modelId })
-        : parseCivitaiId(versionText, 'The modelVersionId').map((versionId): ModelRef => ({ kind: 'version', versionId, modelId })),
+      fileSelector(query).andThen((file) =>
+        versionText === null
+          ? ok<ModelRef, RefError>({ kind: 'model', modelId, ...(file ? { file } : {}) })
+          : parseCivitaiId(versionText, 'The modelVersionId').map((versionId): ModelRef => ({ kind: 'version', versionId, modelId, ...(file ? { file } : {}) })),
+      ),
     );
   }
   const download = DOWNLOAD.exec(path);
   if (download) {
     return parseCivitaiId(download[1] ?? '', 'The version id').andThen((versionId) =>
-      downloadFileSelector(query).map((file): ModelRef => ({ kind: 'version', versionId, ...(file ? { file } : {}) })),
+      fileSelector(query).map((file): ModelRef => ({ kind: 'version', versionId, ...(file ? { file } : {}) })),
     );
   }
   return invalid(`\`${shown(text)}\` is neither a model page (/models/<id>) nor a download URL (/api/download/models/<version id>).`);
 }
 
-function downloadFileSelector(query: URLSearchParams): Result<FileSelector | undefined, RefError> {
+/** The file a URL's query names: `fileId`, or the download endpoint's metadata keys (`?fp=fp32&format=SafeTensor`). */
+function fileSelector(query: URLSearchParams): Result<FileSelector | undefined, RefError> {
   const fileId = query.get('fileId');
   if (fileId !== null) return parseCivitaiId(fileId, 'The fileId').map((id): FileSelector => ({ kind: 'id', fileId: id }));
   const filters: Record<string, string> = {};
   for (const name of DOWNLOAD_FILTERS) {
     const value = query.get(name);
     if (value === null || value === '') continue;
-    if (value.length > MAX_FILTER_LENGTH) return invalid(`The download URL's \`${name}\` parameter is too long.`);
+    if (value.length > MAX_FILTER_LENGTH) return invalid(`The URL's \`${name}\` parameter is too long.`);
     filters[name] = value;
   }
   return ok(Object.keys(filters).length > 0 ? { kind: 'query', ...filters } : undefined);
+}
+
+/** `--fp`, `--format`, `--size`: the file's metadata, as CivitAI's download endpoint takes it. */
+export interface FileFilters {
+  readonly fp?: string;
+  readonly format?: string;
+  readonly size?: string;
+}
+
+/** Narrows a reference by file metadata; given flags win over the same keys in the URL's query. */
+export function withFileFilters(ref: ModelRef, filters: FileFilters): Result<ModelRef, RefError> {
+  const given = Object.fromEntries(Object.entries(filters).filter(([, value]) => value !== undefined)) as FileFilters;
+  if (Object.keys(given).length === 0) return ok(ref);
+  if (ref.file?.kind === 'id') {
+    return invalid(`A file id already names one file; drop ${Object.keys(given).map((k) => `--${k}`).join(', ')} or the file id.`);
+  }
+  return ok({ ...ref, file: { ...(ref.file ?? { kind: 'query' }), ...given } });
 }
 
 export interface RefIds {

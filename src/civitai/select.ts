@@ -44,10 +44,10 @@ export function selectFile(
     candidates.find((f) => PRIMARY_TYPES.has(f.type)) ??
     candidates[0];
   if (chosen !== undefined) return ok(chosen);
-  const available = files.map(describeFile).join('; ') || 'none';
+  const listing = files.length === 0 ? '  (none: CivitAI lists no downloadable file)' : files.map((f) => `  ${describeFile(f)}`).join('\n');
   return err({
     code: 'NO_FILE',
-    message: `${versionLabel} has no file matching ${describeSelector(selector)} (available: ${available}); pick one with --file ID.`,
+    message: `${versionLabel} has no file ${selector === undefined ? 'to download' : `with ${describeSelector(selector)}`}. Its files:\n${listing}\nPick one with --file ID, or with --fp, --format and --size values listed here.`,
   });
 }
 
@@ -59,9 +59,17 @@ function matches(file: ModelFile, selector: FileSelector): boolean {
     same(selector.type, file.type) &&
     same(selector.format, file.metadata?.format) &&
     same(selector.size, file.metadata?.size) &&
-    same(selector.fp, file.metadata?.fp) &&
+    sameFp(selector.fp, file.metadata?.fp) &&
     same(selector.quantType, stringField(file.metadata, 'quantType'))
   );
+}
+
+/** `fp8` also names CivitAI's fp8 variants (`fp8_scaled`, `fp8_mixed`), which are fp8 weights too. */
+function sameFp(wanted: string | undefined, actual: string | null | undefined): boolean {
+  if (wanted === undefined) return true;
+  const want = wanted.toLowerCase();
+  const have = (actual ?? '').toLowerCase();
+  return have === want || have.startsWith(`${want}_`);
 }
 
 function stringField(object: Record<string, unknown> | null | undefined, key: string): string | undefined {
@@ -70,12 +78,14 @@ function stringField(object: Record<string, unknown> | null | undefined, key: st
 }
 
 function describeFile(file: ModelFile): string {
-  const meta = [file.metadata?.format, file.metadata?.size, file.metadata?.fp].filter(Boolean).join(' ');
-  return `${file.id} ${file.name} (${file.type}${meta ? `, ${meta}` : ''})`;
+  const meta = [
+    ['format', file.metadata?.format], ['size', file.metadata?.size], ['fp', file.metadata?.fp], ['quantType', stringField(file.metadata, 'quantType')],
+  ].filter(([, value]) => value).map(([key, value]) => `${key}=${value}`).join(' ');
+  const mb = (file.sizeKB / 1024).toFixed(1);
+  return `${file.id}  ${file.name}  (${file.type}${meta ? `, ${meta}` : ''}, ${mb} MB)`;
 }
 
-function describeSelector(selector: FileSelector | undefined): string {
-  if (selector === undefined) return 'the primary file';
+function describeSelector(selector: FileSelector): string {
   if (selector.kind === 'id') return `file id ${selector.fileId}`;
   const { kind: _kind, ...filters } = selector;
   return Object.entries(filters).map(([k, v]) => `${k}=${v}`).join(', ');

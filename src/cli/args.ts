@@ -11,3 +11,10 @@ export const wholeNumber = (label: string, min = 0) => (value: string): number =
 
 /** CivitAI ids: positive whole numbers. */
 export const civitaiId = (label: string) => wholeNumber(label, 1);
+
+/** A commander argument parser for one of a few words, taken in any case and returned as listed. */
+export const oneOf = <const T extends readonly string[]>(label: string, values: T) => (value: string): T[number] => {
+  const found = values.find((v) => v.toLowerCase() === value.trim().toLowerCase());
+  if (found === undefined) throw new InvalidArgumentError(`${label} must be one of ${values.join(', ')}, got '${value}'`);
+  return found;
+};

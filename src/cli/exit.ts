@@ -7,7 +7,8 @@ import type { IpcError } from '../ipc/protocol.js';
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, UNREACHABLE: 3, PAUSED: 4 } as const;
 
 export class CliExit extends Error {
-  constructor(readonly exitCode: number, message: string) {
+  /** `code`: the daemon's error code (NOT_FOUND, DAEMON_UNREACHABLE…) when the failure came from it. */
+  constructor(readonly exitCode: number, message: string, readonly code?: string) {
     super(message);
   }
 }
@@ -21,5 +22,12 @@ export function exitCodeFor(error: IpcError | { code: string }): number {
 }
 
 export function fail(error: { code: string; message: string }): never {
-  throw new CliExit(exitCodeFor(error), error.message);
+  throw new CliExit(exitCodeFor(error), error.message, error.code);
+}
+
+const CODE_OF_EXIT: Readonly<Record<number, string>> = { [EXIT.FAILED]: 'FAILED', [EXIT.USAGE]: 'BAD_USAGE', [EXIT.UNREACHABLE]: 'DAEMON_UNREACHABLE' };
+
+/** What `--json` prints on stdout when a command fails, so a script always reads JSON: `{"error": {…}}`. */
+export function errorJson(exitCode: number, message: string, code?: string): { error: { code: string; message: string; exitCode: number } } {
+  return { error: { code: code ?? CODE_OF_EXIT[exitCode] ?? 'FAILED', message, exitCode } };
 }

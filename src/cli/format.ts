@@ -16,6 +16,14 @@ export function table(header: readonly string[], rows: readonly (readonly string
   return [line(header), ...rows.map(line)].join('\n');
 }
 
+let printedJson = false;
+
 export function printJson(value: unknown): void {
+  printedJson = true;
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Whether this run already printed its JSON result (a failure after it must not print a second document). */
+export function jsonPrinted(): boolean {
+  return printedJson;
 }

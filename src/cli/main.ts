@@ -10,7 +10,8 @@ import { registerStatus } from './commands/status.js';
 import { registerUi } from './commands/ui.js';
 import { registerWatch } from './commands/watch.js';
 import { createCliContext, registerSettingOptions } from './context.js';
-import { CliExit, EXIT } from './exit.js';
+import { CliExit, errorJson, EXIT } from './exit.js';
+import { jsonPrinted, printJson } from './format.js';
 import { PACKAGE_VERSION } from '../lib/project-root.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -24,17 +25,24 @@ export async function main(argv: readonly string[]): Promise<number> {
     register(program, ctx);
   }
   registerSettingOptions(program);
+  // Results go to stdout and diagnostics to stderr; with --json, stdout holds JSON even when the command fails.
+  const json = argv.includes('--json');
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
     return EXIT.OK;
   } catch (e) {
     if (e instanceof CliExit) {
-      if (e.message) process.stderr.write(`comfyui-dl: ${e.message}\n`);
+      if (e.message) {
+        process.stderr.write(`comfyui-dl: ${e.message}\n`);
+        if (json && !jsonPrinted()) printJson(errorJson(e.exitCode, e.message, e.code));
+      }
       return e.exitCode;
     }
     if (e instanceof CommanderError) {
-      // Help and version end through here too, with code 0; everything else is a usage error.
-      return e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+      // Help and version end through here too, with code 0; everything else is a usage error (commander said why).
+      if (e.exitCode === 0) return EXIT.OK;
+      if (json) printJson(errorJson(EXIT.USAGE, e.message.replace(/^error: /, '')));
+      return EXIT.USAGE;
     }
     throw e;
   }

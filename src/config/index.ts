@@ -1,5 +1,6 @@
 export { checkApiKey, maskKey, type InvalidApiKey } from './api-key.js';
 export { checkDataDirWritable, loadConfig, saveApiKey, systemEnvironment } from './load.js';
+export { settingsReport } from './report.js';
 export { resolveConfig, resolveConfigPath, type Config, type ConfigError, type ResolveConfigInput, type SettingSource } from './resolve.js';
 export {
   API_KEY_ENV,

@@ -21,6 +21,9 @@ import { createScanner } from '../handlers/scan/scanner.js';
 import { startUpdatePoller } from '../handlers/updates/poller.js';
 import { createNotifier } from '../notify/notifier.js';
 import { writeSidecarWithPreview } from '../handlers/download/sidecar.js';
+import { modelForSidecar } from '../handlers/sidecar/model-data.js';
+import { extraScanRoots } from '../routing/destinations.js';
+import { loadModelRoots } from '../routing/destinations-io.js';
 import { buildMethods, liveSetting, type LibraryHandlers } from './methods.js';
 import { jobJson, viewQueries } from './views.js';
 import { createJobFrames } from './job-frames.js';
@@ -73,7 +76,8 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
     connections: () => liveSetting(views, 'connections', settings.connections),
     progress: (jobId, bytesDone, bytesTotal) => progress$.next({ jobId, bytesDone, bytesTotal }),
     router: { modelsDir: settings.modelsDir, template: settings.pathTemplate, extraModelPaths: settings.extraModelPaths, preferredRoot: settings.defaultRoot, log },
-    writeSidecar: (modelPath, job, decision) => writeSidecarWithPreview({ maxNsfwLevel: settings.previewMaxNsfwLevel }, modelPath, job, decision),
+    writeSidecar: async (modelPath, job, decision) =>
+      writeSidecarWithPreview({ maxNsfwLevel: settings.previewMaxNsfwLevel }, modelPath, job, decision, await modelForSidecar(client, job.resolved?.modelId, log)),
     transferTuning: settings.transferTuning,
   };
   const subscribe: SubscribeHandler = (params, push) => {
@@ -131,6 +135,11 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
   const scanner = createScanner({
     store, db, client, log,
     modelsDir: settings.modelsDir,
+    extraRoots: async () => {
+      const loaded = await loadModelRoots({ modelsDir: settings.modelsDir, extraModelPaths: settings.extraModelPaths });
+      for (const w of loaded.warnings) log(`scan: ${w}`);
+      return extraScanRoots(loaded.roots);
+    },
     ownDirs: [join(settings.modelsDir, '.comfyui-dl'), join(settings.dataDir, 'quarantine')],
     previewMaxNsfwLevel: settings.previewMaxNsfwLevel,
   });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { err, ok, type Result } from 'neverthrow';
 import type { CivitaiClient } from '../civitai/client.js';
 import { redact } from '../civitai/errors.js';
-import { modelRefFromIds, parseModelRef, withFileId, type ModelRef } from '../civitai/refs.js';
+import { modelRefFromIds, parseModelRef, withFileFilters, withFileId, type ModelRef } from '../civitai/refs.js';
 import { decideJob, jobStream, type JobCommand } from '../events/download.decider.js';
 import { resolveRef } from '../handlers/download/resolve-ref.js';
 import type { IpcError, JobJson, ValidParamsOf } from '../ipc/protocol.js';
@@ -21,7 +21,9 @@ const newJobId = (): string => randomBytes(6).toString('base64url').toLowerCase(
 
 function refFrom(p: ValidParamsOf<'add'>, baseUrl: string): Result<ModelRef, IpcError> {
   const parsed = p.ref !== undefined ? parseModelRef(p.ref, { baseUrl }) : modelRefFromIds({ model: p.model, version: p.version });
-  const withFile = parsed.andThen((ref) => (p.file !== undefined ? withFileId(ref, p.file) : ok(ref)));
+  const withFile = parsed
+    .andThen((ref) => (p.file !== undefined ? withFileId(ref, p.file) : ok(ref)))
+    .andThen((ref) => withFileFilters(ref, { fp: p.fp, format: p.format, size: p.size }));
   return withFile.mapErr((e) => ({ code: 'BAD_PARAMS', message: e.message }));
 }
 
@@ -63,10 +65,12 @@ export function downloadMethods(deps: DownloadMethodDeps) {
       const existing = await deps.views.liveJobForFile(r.versionId, r.fileId);
       if (existing) return ok({ job: jobJson(existing), existing: true });
       const jobId = newJobId();
-      const input = redact(p.ref ?? [p.model && `--model ${p.model}`, p.version && `--version ${p.version}`, p.file && `--file ${p.file}`].filter(Boolean).join(' '));
+      const flags = [p.fp && `--fp ${p.fp}`, p.format && `--format ${p.format}`, p.size && `--size ${p.size}`];
+      const input = redact([p.ref ?? [p.model && `--model ${p.model}`, p.version && `--version ${p.version}`, p.file && `--file ${p.file}`].filter(Boolean).join(' '), ...flags].filter(Boolean).join(' '));
+      const params = p.fp || p.format || p.size ? { params: { fp: p.fp, format: p.format, size: p.size } } : {};
       return (await decideAndAppend(deps, jobId, {
         type: 'request',
-        requested: { jobId, input, modelId: r.modelId, versionId: r.versionId, fileId: r.fileId },
+        requested: { jobId, input, modelId: r.modelId, versionId: r.versionId, fileId: r.fileId, ...params },
         resolved: r,
       })).map((job) => ({ job, existing: false }));
     },

@@ -31,10 +31,13 @@ export function libraryMethods(deps: LibraryMethodDeps) {
     const { entries, updates: available } = await libraryState(views);
     return {
       updates: available,
-      replaced: (await views.replacements()).map((r) => ({
-        modelId: r.model_id, versionId: r.version_id, installedSha256: r.installed_sha256, remoteSha256: r.remote_sha256,
-        path: entries.find((e) => e.sha256 === r.installed_sha256)?.path ?? null,
-      })),
+      replaced: (await views.replacements()).map((r) => {
+        const entry = entries.find((e) => e.sha256 === r.installed_sha256 && !e.missing) ?? entries.find((e) => e.sha256 === r.installed_sha256);
+        return {
+          modelId: r.model_id, versionId: r.version_id, installedSha256: r.installed_sha256, remoteSha256: r.remote_sha256,
+          path: entry?.path ?? null, modelName: entry?.modelName ?? null, versionName: entry?.versionName ?? null, baseModel: entry?.baseModel ?? null,
+        };
+      }),
     };
   };
   return {

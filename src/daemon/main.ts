@@ -1,4 +1,4 @@
-import type { Config } from '../config/index.js';
+import { settingsReport, type Config } from '../config/index.js';
 import { startDaemon } from './daemon.js';
 import { createLog } from './log.js';
 
@@ -7,6 +7,7 @@ export async function runDaemonUntilSignal(config: Config): Promise<number> {
   const log = createLog(() => (config.apiKey ? [config.apiKey] : []));
   const started = await startDaemon(
     {
+      report: settingsReport(config),
       modelsDir: config.modelsDir,
       dataDir: config.dataDir,
       socket: config.socket,

@@ -8,6 +8,7 @@ import type { UpdatePoller } from '../handlers/updates/poller.js';
 import { libraryMethods, verifyMethod } from './library-methods.js';
 import { libraryState, type ViewQueries } from './views.js';
 import type { MethodHandlers } from '../ipc/server.js';
+import type { ConfigReport } from '../ipc/protocol.js';
 import type { OpenedDatabase } from '../store/database.js';
 import type { EventStore } from '../store/event-store.js';
 import type { StreamCommands } from '../store/stream-commands.js';
@@ -93,7 +94,18 @@ export function buildMethods(ctx: MethodContext): MethodHandlers {
       return ok({ events: events.map(toEventJson) });
     },
     replay: async () => ok(await store.replay()),
+    config: async () => ok(await liveReport(views, ctx.settings.report)),
   };
+}
+
+/** The report the daemon started with, with the settings changed since (`config set`) as `live`. */
+async function liveReport(views: ViewQueries, report: ConfigReport): Promise<ConfigReport> {
+  const settings = { ...report.settings };
+  for (const key of ['concurrency', 'connections'] as const) {
+    const value = await views.setting(key);
+    if (value !== undefined) settings[key] = { value: JSON.parse(value) as number, source: 'live' };
+  }
+  return { ...report, settings };
 }
 
 /** A setting changed while running (an event) wins over the one the daemon started with. */

@@ -1,5 +1,9 @@
+import type { ConfigReport } from '../ipc/protocol.js';
+
 /** What the daemon runs with, once flags, environment, config file and defaults are resolved. */
 export interface DaemonSettings {
+  /** The same settings as `config show` reports them: each value and where it came from. */
+  readonly report: ConfigReport;
   readonly modelsDir: string;
   readonly dataDir: string;
   readonly socket: string;

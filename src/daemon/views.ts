@@ -4,6 +4,7 @@ import type { JobRow } from '../projections/queue.projection.js';
 import type { OpenedDatabase } from '../store/database.js';
 import type { IdentityRow } from '../projections/library.projection.js';
 import { ignoreKey, type UpdateRow } from '../projections/updates.projection.js';
+import { versionPresence, type VersionPresence } from '../projections/version-presence.js';
 
 export function jobJson(r: JobRow): JobJson {
   return {
@@ -23,7 +24,7 @@ export function catalogJson(r: CatalogRow, identity: Identity | undefined, updat
     modelId: r.model_id ?? identity?.model_id ?? null, versionId: r.version_id ?? identity?.version_id ?? null,
     modelName: r.model_name ?? identity?.model_name ?? null, versionName: r.version_name ?? identity?.version_name ?? null,
     type: r.type ?? identity?.type ?? null, baseModel: r.base_model ?? identity?.base_model ?? null, origin: r.origin,
-    update, routingReason: r.routing_reason, flagged: r.flagged, missing: r.missing === 1,
+    update, routingReason: r.routing_reason, flagged: r.flagged, missing: r.missing === 1, changed: r.found_sha256 !== null,
   };
 }
 
@@ -91,4 +92,13 @@ export async function libraryState(views: ViewQueries): Promise<{ entries: Catal
     };
   });
   return { entries, updates };
+}
+
+/** Whether a version is on disk, intact, missing or changed (with the path), from the current views. */
+export async function versionPresenceOf(views: ViewQueries, versionId: number): Promise<VersionPresence> {
+  const [jobs, catalog, identities] = await Promise.all([views.jobs(true), views.catalog(), views.identities()]);
+  const placements = jobs.flatMap((j) =>
+    j.state === 'completed' && j.version_id === versionId && j.path && j.sha256 ? [{ versionId, path: j.path, sha256: j.sha256 }] : [],
+  );
+  return versionPresence({ catalog, identities, placements }, versionId);
 }

@@ -1,6 +1,7 @@
 // STORAGE FORMAT: never change a shape in place; add a version with an upcaster (registry.ts).
 // The library: files found on disk, their hashes, who they are on CivitAI, and what changed upstream.
 import { z } from 'zod';
+import { folderOfModelsPath } from '../routing/folders.js';
 import { defineEvent } from './registry.js';
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a lowercase hex SHA-256');
@@ -64,7 +65,24 @@ export const fileIdentified = defineEvent(
 /** CivitAI does not know this hash: remembered so it is not asked again before the TTL. */
 export const fileUnidentified = defineEvent('file.unidentified', z.object({ sha256: Sha256 }));
 
-export const fileMoved = defineEvent('file.moved', z.object({ from: ModelPath, to: ModelPath, sha256: Sha256 }));
+const fileMovedV1 = z.object({ from: ModelPath, to: ModelPath, sha256: Sha256 });
+
+/**
+ * The same bytes, now at another path. v2 names the ComfyUI folder of the new path, which an absolute path (a
+ * folder of extra_model_paths.yaml) does not tell; a v1 event gives the first folder of a relative path, or none.
+ */
+export const fileMoved = defineEvent('file.moved', fileMovedV1.extend({ folder: z.string().min(1).nullable() }), {
+  version: 2,
+  past: {
+    1: {
+      schema: fileMovedV1,
+      up: (data) => {
+        const d = data as z.infer<typeof fileMovedV1>;
+        return { ...d, folder: d.to.startsWith('/') ? null : folderOfModelsPath(d.to) };
+      },
+    },
+  },
+});
 
 /** Gone from disk (deleted, or its drive is offline): the catalog keeps its metadata and marks it missing. */
 export const fileMissing = defineEvent('file.missing', z.object({ path: ModelPath, sha256: Sha256 }));

@@ -23,4 +23,14 @@ export const sidecarWritten = defineEvent(
   z.object({ path: z.string().min(1), previewPath: z.string().nullable() }),
 );
 
-export const routingEvents = [routingDecided, sidecarWritten] as const;
+/** A model file moved and the sidecars and previews left beside its old path were moved beside it. */
+export const sidecarMoved = defineEvent(
+  'sidecar.moved',
+  z.object({
+    /** The model file's path, as the catalog names it. */
+    path: z.string().min(1),
+    moved: z.array(z.object({ from: z.string().min(1), to: z.string().min(1) })).min(1),
+  }),
+);
+
+export const routingEvents = [routingDecided, sidecarWritten, sidecarMoved] as const;

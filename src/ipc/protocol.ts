@@ -293,12 +293,18 @@ export const CatalogEntryJsonSchema = z.object({
   flagged: z.string().nullable(),
   /** True when the file is gone from disk (deleted, or its drive is offline); its metadata is kept. */
   missing: z.boolean(),
+  /** True when verification found other bytes than the recorded SHA-256 at this path. */
+  changed: z.boolean().optional(),
 });
 export type CatalogEntryJson = z.infer<typeof CatalogEntryJsonSchema>;
 
 const positiveId = z.int().positive().max(2_147_483_647);
 /** The longest reference `add` takes: longer than any model page or download URL, short of abuse. */
 export const MAX_REF_LENGTH = 2048;
+/** `add --fp/--format/--size`: the values CivitAI's file metadata uses (ARCHITECTURE §8). */
+export const FILE_FP_VALUES = ['fp16', 'fp32', 'bf16', 'fp8'] as const;
+export const FILE_FORMAT_VALUES = ['SafeTensor', 'PickleTensor', 'GGUF', 'Diffusers', 'Other'] as const;
+export const FILE_SIZE_VALUES = ['pruned', 'full'] as const;
 export const AddParamsSchema = z
   .strictObject({
     /** A model page URL, a download URL or an AIR. */
@@ -306,6 +312,9 @@ export const AddParamsSchema = z
     model: positiveId.optional(),
     version: positiveId.optional(),
     file: positiveId.optional(),
+    fp: z.enum(FILE_FP_VALUES).optional(),
+    format: z.enum(FILE_FORMAT_VALUES).optional(),
+    size: z.enum(FILE_SIZE_VALUES).optional(),
   })
   .refine((p) => p.ref !== undefined || p.model !== undefined || p.version !== undefined, 'give a reference (URL or AIR), a model id or a version id');
 const JobRef = z.strictObject({ job: z.string().min(1).max(64) });
@@ -323,7 +332,18 @@ export const AvailableUpdateJsonSchema = z.object({
 });
 export type AvailableUpdateJson = z.infer<typeof AvailableUpdateJsonSchema>;
 
-export const FileReplacementJsonSchema = z.object({ modelId: z.int(), versionId: z.int(), path: z.string().nullable(), installedSha256: z.string(), remoteSha256: z.string() });
+/** A file CivitAI replaced under a version you have: same version, other bytes (ARCHITECTURE §8). */
+export const FileReplacementJsonSchema = z.object({
+  modelId: z.int(),
+  versionId: z.int(),
+  path: z.string().nullable(),
+  installedSha256: z.string(),
+  remoteSha256: z.string(),
+  modelName: z.string().nullable(),
+  versionName: z.string().nullable(),
+  baseModel: z.string().nullable(),
+});
+export type FileReplacementJson = z.infer<typeof FileReplacementJsonSchema>;
 
 export const ScanSummarySchema = z.object({
   files: z.int(), hashed: z.int(), cached: z.int(), discovered: z.int(), moved: z.int(), missing: z.int(),
@@ -338,11 +358,23 @@ export const VerifyResultSchema = z.object({
 });
 const JobResult = z.object({ job: JobJsonSchema });
 
+/** Where a setting's value came from: flag > environment > config file > default, or changed live (`config set`). */
+export const SETTING_SOURCES = ['flag', 'env', 'file', 'default', 'live'] as const;
+/** Every setting with its effective value and where it came from; the API key only masked. */
+export const ConfigReportSchema = z.object({
+  configFile: z.string(),
+  settings: z.record(z.string(), z.object({ value: z.unknown(), source: z.enum(SETTING_SOURCES) })),
+  apiKey: z.object({ value: z.string().nullable(), source: z.enum(['env', 'file']).nullable() }),
+});
+export type ConfigReport = z.infer<typeof ConfigReportSchema>;
+
 /** Request/response methods. Subscriptions (`events.subscribe`/`events.unsubscribe`) are served apart. */
 export const METHODS = methodTable(
   defineMethod('status', NoParams, StatusResultSchema),
   defineMethod('history', HistoryParamsSchema, z.object({ events: z.array(EventJsonSchema) })),
   defineMethod('replay', NoParams, ReplayResultSchema),
+  /** The settings the daemon runs with, and where each came from. */
+  defineMethod('config', NoParams, ConfigReportSchema),
   /** `existing` is true when the same version and file were already queued or installed: nothing new starts. */
   defineMethod('add', AddParamsSchema, z.object({ job: JobJsonSchema, existing: z.boolean() })),
   defineMethod('queue', z.strictObject({ all: z.boolean().optional() }), z.object({ jobs: z.array(JobJsonSchema) })),

@@ -21,14 +21,14 @@ export type CatalogRow = {
   placed_at: string;
   /** 1 when the file is gone from disk (deleted, or its drive is offline); its metadata is kept. */
   missing: number;
+  /** Other bytes verification found at this path (the recorded SHA-256 stays: it is what should be there); null when intact. */
+  found_sha256: string | null;
 };
 
 export const catalogTable = table<CatalogRow>('view_catalog', 'path', [
   'path', 'folder', 'sha256', 'size_bytes', 'model_id', 'version_id', 'model_name', 'version_name', 'type',
-  'base_model', 'origin', 'routing_reason', 'flagged', 'job_id', 'placed_at', 'missing',
+  'base_model', 'origin', 'routing_reason', 'flagged', 'job_id', 'placed_at', 'missing', 'found_sha256',
 ]);
-
-const folderOf = (path: string): string => path.split('/')[0] ?? path;
 
 /**
  * Models on disk, downloaded or found by a scan. A placed download takes its CivitAI facts from the job's row,
@@ -37,7 +37,7 @@ const folderOf = (path: string): string => path.split('/')[0] ?? path;
  */
 export const catalogProjection: Projection = {
   name: 'catalog',
-  version: 2,
+  version: 3,
   tables: [catalogTable],
   handles: new Set(['download.placed', 'file.discovered', 'file.moved', 'file.missing', 'file.returned', 'file.verified']),
   apply(view: ViewWriter, e: DomainStoredEvent): void {
@@ -50,17 +50,17 @@ export const catalogProjection: Projection = {
           model_id: job?.model_id ?? null, version_id: job?.version_id ?? null, model_name: job?.model_name ?? null,
           version_name: job?.version_name ?? null, type: job?.model_type ?? null, base_model: job?.base_model ?? null,
           origin: 'download', routing_reason: job?.routing_reason ?? null, flagged: job?.flagged ?? null,
-          job_id: jobId, placed_at: e.recordedAt, missing: 0,
+          job_id: jobId, placed_at: e.recordedAt, missing: 0, found_sha256: null,
         });
         return;
       }
       case 'file.discovered': {
         const known = view.get(catalogTable, e.data.path);
-        if (known && known.sha256 === e.data.sha256) return view.put(catalogTable, { ...known, missing: 0 });
+        if (known && known.sha256 === e.data.sha256) return view.put(catalogTable, { ...known, missing: 0, found_sha256: null });
         view.put(catalogTable, {
           path: e.data.path, folder: e.data.folder, sha256: e.data.sha256, size_bytes: e.data.sizeBytes,
           model_id: null, version_id: null, model_name: null, version_name: null, type: null, base_model: null,
-          origin: 'scan', routing_reason: null, flagged: null, job_id: null, placed_at: e.recordedAt, missing: 0,
+          origin: 'scan', routing_reason: null, flagged: null, job_id: null, placed_at: e.recordedAt, missing: 0, found_sha256: null,
         });
         return;
       }
@@ -68,19 +68,26 @@ export const catalogProjection: Projection = {
         const row = view.get(catalogTable, e.data.from);
         if (!row) return;
         view.remove(catalogTable, e.data.from);
-        view.put(catalogTable, { ...row, path: e.data.to, folder: folderOf(e.data.to), missing: 0 });
+        view.put(catalogTable, { ...row, path: e.data.to, folder: e.data.folder ?? row.folder, missing: 0 });
         return;
       }
-      case 'file.missing':
-      case 'file.returned': {
+      case 'file.missing': {
         const row = view.get(catalogTable, e.data.path);
-        if (row) view.put(catalogTable, { ...row, missing: e.type === 'file.missing' ? 1 : 0 });
+        if (row) view.put(catalogTable, { ...row, missing: 1 });
+        return;
+      }
+      case 'file.returned': {
+        // A scan reports a return only for the recorded bytes.
+        const row = view.get(catalogTable, e.data.path);
+        if (row) view.put(catalogTable, { ...row, missing: 0, found_sha256: null });
         return;
       }
       case 'file.verified': {
-        // Verification found it gone, or there after all; a changed file keeps its recorded hash (that is the news).
+        // A changed file keeps its recorded hash (that is what should be there) and notes the bytes found instead.
         const row = view.get(catalogTable, e.data.path);
-        if (row && e.data.status !== 'changed') view.put(catalogTable, { ...row, missing: e.data.status === 'missing' ? 1 : 0 });
+        if (!row) return;
+        if (e.data.status === 'missing') view.put(catalogTable, { ...row, missing: 1 });
+        else view.put(catalogTable, { ...row, missing: 0, found_sha256: e.data.status === 'changed' ? e.data.actual : null });
         return;
       }
       default:

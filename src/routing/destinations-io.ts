@@ -1,10 +1,11 @@
-// The disk side of destinations: which folder names the user's ComfyUI tree already uses, and reading
-// extra_model_paths.yaml.
+// The disk side of destinations: which folder names the user's ComfyUI tree already uses, reading
+// extra_model_paths.yaml, and the directories ComfyUI searches that both follow from them.
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ResultAsync, err, type Result } from 'neverthrow';
-import type { FolderAliases } from './destinations.js';
+import { buildModelRoots, type FolderAliases, type ModelRoots } from './destinations.js';
 import { parseExtraModelPaths, type ExtraModelPaths, type ExtraPathsError } from './extra-model-paths.js';
 import { COMFY_FOLDERS, folderDirNames, type ComfyFolder } from './folders.js';
 
@@ -53,4 +54,40 @@ export function readExtraModelPaths(
 async function readSmallFile(path: string): Promise<string | null> {
   if ((await stat(path)).size > MAX_EXTRA_PATHS_BYTES) return null;
   return readFile(path, 'utf8');
+}
+
+export interface ModelRootsSettings {
+  readonly modelsDir: string;
+  /** ComfyUI's extra_model_paths.yaml; null or absent: the one ComfyUI reads beside its models folder, if any. */
+  readonly extraModelPaths?: string | null;
+}
+
+export interface LoadedModelRoots {
+  readonly roots: ModelRoots;
+  readonly aliases: FolderAliases;
+  /** What could not be used, each explained (a broken yaml is ignored, and said so). */
+  readonly warnings: readonly string[];
+}
+
+/** ComfyUI reads `extra_model_paths.yaml` from its own folder, the models folder's parent. */
+export function defaultExtraModelPathsFile(modelsDir: string): string {
+  return join(dirname(modelsDir), 'extra_model_paths.yaml');
+}
+
+/**
+ * The directories ComfyUI searches, read afresh on every call, so an edit of the yaml applies to the next
+ * download or scan without a restart.
+ */
+export async function loadModelRoots(settings: ModelRootsSettings): Promise<LoadedModelRoots> {
+  const path = settings.extraModelPaths ?? defaultExtraModelPathsFile(settings.modelsDir);
+  const warnings: string[] = [];
+  let extra: Awaited<ReturnType<typeof readExtraModelPaths>> | null = null;
+  if (settings.extraModelPaths != null || existsSync(path)) extra = await readExtraModelPaths(path);
+  if (extra?.isErr()) warnings.push(`ignoring ${path}: ${extra.error.message}`);
+  if (extra?.isOk()) warnings.push(...extra.value.warnings.map((w) => `${path}: ${w}`));
+  return {
+    roots: buildModelRoots({ modelsDir: settings.modelsDir, extra: extra?.isOk() ? extra.value.sections : [] }),
+    aliases: await detectFolderAliases(settings.modelsDir),
+    warnings,
+  };
 }

@@ -4,7 +4,7 @@
 import { err, ok, type Result } from 'neverthrow';
 import { sanitizeFileName } from '../lib/file-name.js';
 import type { ExtraModelPathsSection } from './extra-model-paths.js';
-import { COMFY_FOLDERS, folderDirNames, type ComfyFolder } from './folders.js';
+import { canonicalFolderKey, COMFY_FOLDERS, folderDirNames, NON_MODEL_FOLDER_KEYS, type ComfyFolder } from './folders.js';
 import { isInside, joinPath } from './posix-path.js';
 
 export const DEFAULT_TEMPLATE = '{folder}/{baseModel}/{fileName}';
@@ -27,64 +27,81 @@ export interface ModelDir {
   readonly isDefault: boolean;
 }
 
-/** Folder key → directories in ComfyUI's scan order. */
+/** Folder key → directories in ComfyUI's search order. */
 export type ModelRoots = ReadonlyMap<string, readonly ModelDir[]>;
 
-/** The directory name to use per folder inside the models dir, when the user's tree has a legacy one. */
+/** The directory name to use per folder inside the models dir, when the user's tree has only another one. */
 export type FolderAliases = Readonly<Partial<Record<ComfyFolder, string>>>;
 
 export interface ModelRootsInput {
   /** ComfyUI's `models` directory (absolute), if there is one. */
   readonly modelsDir?: string | null;
-  readonly aliases?: FolderAliases;
   readonly extra?: readonly ExtraModelPathsSection[];
 }
 
 /**
- * ComfyUI's order: dirs from `is_default` sections first, then its own models dir, then the other sections.
- * In the models dir, the name the user's tree already has comes first (e.g. `unet` before `diffusion_models`).
+ * The directories ComfyUI searches per folder key, in its order: its models folder's own directories (legacy names
+ * included, in folder_paths.py's order), then each extra_model_paths.yaml path in file order, appended, or put
+ * first when its section `is_default` (so the last default path read ends up first), a path already listed is
+ * not added twice (a default one moves to the front), and keys ComfyUI does not know get their own list.
  */
 export function buildModelRoots(input: ModelRootsInput): ModelRoots {
   const roots = new Map<string, ModelDir[]>();
-  const add = (dir: ModelDir) => {
-    const list = roots.get(dir.folder) ?? [];
-    if (!list.some((existing) => existing.path === dir.path)) list.push(dir);
-    roots.set(dir.folder, list);
-  };
-  const sections = input.extra ?? [];
-  const addSections = (isDefault: boolean) => {
-    for (const section of sections.filter((s) => s.isDefault === isDefault)) {
-      for (const [folder, paths] of section.folders) {
-        for (const path of paths) add({ folder, path, root: section.basePath, source: section.name, isDefault });
-      }
-    }
-  };
-  addSections(true);
   const modelsDir = input.modelsDir;
   if (modelsDir) {
     for (const folder of COMFY_FOLDERS) {
-      const names = folderDirNames(folder);
-      const preferred = input.aliases?.[folder];
-      const ordered = preferred ? [preferred, ...names.filter((name) => name !== preferred)] : names;
-      for (const name of ordered) add({ folder, path: joinPath(modelsDir, name), root: joinPath(modelsDir), source: 'comfyui', isDefault: false });
+      roots.set(folder, folderDirNames(folder).map((name) => ({ folder, path: joinPath(modelsDir, name), root: joinPath(modelsDir), source: 'comfyui', isDefault: false })));
     }
   }
-  addSections(false);
+  for (const entry of (input.extra ?? []).flatMap((section) => section.paths)) {
+    const folder = canonicalFolderKey(entry.key);
+    const dir: ModelDir = { folder, path: entry.path, root: entry.basePath, source: entry.section, isDefault: entry.isDefault };
+    const list = roots.get(folder);
+    if (!list) {
+      roots.set(folder, [dir]);
+      continue;
+    }
+    const at = list.findIndex((existing) => existing.path === dir.path);
+    if (at >= 0) {
+      if (dir.isDefault && at > 0) list.unshift(...list.splice(at, 1));
+    } else if (dir.isDefault) {
+      list.unshift(dir);
+    } else {
+      list.push(dir);
+    }
+  }
   return roots;
 }
 
+/** Every directory ComfyUI searches for model files (not `custom_nodes` and the like), each once, in key order. */
+export function modelSearchDirs(roots: ModelRoots): ModelDir[] {
+  const seen = new Set<string>();
+  return [...roots.values()].flat().filter((dir) => {
+    if (NON_MODEL_FOLDER_KEYS.has(dir.folder) || seen.has(dir.path)) return false;
+    seen.add(dir.path);
+    return true;
+  });
+}
+
+/** What a scan walks besides ComfyUI's models folder (which holds ComfyUI's own folders): the yaml's model folders. */
+export function extraScanRoots(roots: ModelRoots): { path: string; folder: string }[] {
+  return modelSearchDirs(roots).filter((dir) => dir.source !== 'comfyui').map((dir) => ({ path: dir.path, folder: dir.folder }));
+}
+
 /**
- * The directory to write a folder's files into: one under the configured root (a base path or a section name)
- * if given and present, else the first `is_default` one, else the first one ComfyUI scans.
+ * The directory a download of a folder goes to, always one ComfyUI searches: one under the configured root (a
+ * section name or a base path) when it has one, else the first ComfyUI searches (an `is_default` one when there
+ * is one). Of the models folder's alternative names (`unet` and `diffusion_models`, …) the one the user's tree
+ * already has is taken before one that would have to be created.
  */
-export function pickModelDir(roots: ModelRoots, folder: string, preferredRoot?: string | null): ModelDir | undefined {
+export function pickModelDir(roots: ModelRoots, folder: string, preferredRoot?: string | null, aliases: FolderAliases = {}): ModelDir | undefined {
+  if (NON_MODEL_FOLDER_KEYS.has(folder)) return undefined;
   const dirs = roots.get(folder) ?? [];
   const preferred = preferredRoot ? joinPath(preferredRoot) : null;
-  return (
-    (preferredRoot ? dirs.find((dir) => dir.source === preferredRoot || dir.root === preferred) : undefined) ??
-    dirs.find((dir) => dir.isDefault) ??
-    dirs[0]
-  );
+  const chosen = (preferredRoot ? dirs.find((dir) => dir.source === preferredRoot || dir.root === preferred) : undefined) ?? dirs[0];
+  const alias = aliases[folder as ComfyFolder];
+  if (!chosen || chosen.source !== 'comfyui' || alias === undefined) return chosen;
+  return dirs.find((dir) => dir.source === 'comfyui' && dir.path === joinPath(chosen.root, alias)) ?? chosen;
 }
 
 export interface TemplateValues {
@@ -101,6 +118,7 @@ export interface DestinationInput {
   readonly folder: string;
   readonly roots: ModelRoots;
   readonly preferredRoot?: string | null;
+  readonly aliases?: FolderAliases;
   readonly template?: string;
   readonly values: TemplateValues;
 }
@@ -138,7 +156,7 @@ export function parseTemplate(template: string): Result<readonly string[], Desti
 
 export function destinationPath(input: DestinationInput): Result<Destination, DestinationError> {
   return parseTemplate(input.template ?? DEFAULT_TEMPLATE).andThen((segments) => {
-    const modelDir = pickModelDir(input.roots, input.folder, input.preferredRoot);
+    const modelDir = pickModelDir(input.roots, input.folder, input.preferredRoot, input.aliases);
     if (!modelDir) return err<Destination, DestinationError>({ code: 'NO_MODEL_DIR', message: `No model directory is configured for the ${input.folder} folder.` });
     const last = segments.length - 1;
     const parts = segments.flatMap((segment, index) => {

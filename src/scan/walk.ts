@@ -31,6 +31,8 @@ export interface WalkWarning {
   readonly code: 'ROOT_MISSING' | 'DIR_UNREADABLE' | 'BROKEN_SYMLINK' | 'SYMLINK_LOOP' | 'STAT_FAILED';
   readonly path: string;
   readonly message: string;
+  /** The system error behind it (`ENOENT`, `EACCES`, `ENOTCONN`…), when there was one. */
+  readonly errno?: string;
 }
 
 export interface WalkOptions {
@@ -66,8 +68,8 @@ function errorCode(error: unknown): string {
   return (error as NodeJS.ErrnoException).code ?? String(error);
 }
 
-function warn(state: WalkState, code: WalkWarning['code'], path: string, message: string): void {
-  state.options.onWarning?.({ code, path, message });
+function warn(state: WalkState, code: WalkWarning['code'], path: string, message: string, errno?: string): void {
+  state.options.onWarning?.({ code, path, message, ...(errno === undefined ? {} : { errno }) });
 }
 
 function wanted(state: WalkState, name: string): boolean {
@@ -86,9 +88,9 @@ async function examine(state: WalkState, dir: string, entry: Dirent): Promise<Ex
     stats = await stat(path);
   } catch (error) {
     const code = errorCode(error);
-    if (viaLink && code === 'ENOENT') warn(state, 'BROKEN_SYMLINK', path, `symlink ${path} points to nothing; skipped`);
-    else if (code === 'ELOOP') warn(state, 'SYMLINK_LOOP', path, `symlinks at ${path} point at each other; skipped`);
-    else if (code !== 'ENOENT') warn(state, 'STAT_FAILED', path, `cannot examine ${path} (${code}); skipped`);
+    if (viaLink && code === 'ENOENT') warn(state, 'BROKEN_SYMLINK', path, `symlink ${path} points to nothing; skipped`, code);
+    else if (code === 'ELOOP') warn(state, 'SYMLINK_LOOP', path, `symlinks at ${path} point at each other; skipped`, code);
+    else if (code !== 'ENOENT') warn(state, 'STAT_FAILED', path, `cannot examine ${path} (${code}); skipped`, code);
     return { kind: 'skip' };
   }
   if (stats.isDirectory() && !SKIPPED_DIR_NAMES.has(entry.name)) return { kind: 'dir', path, name: entry.name, stats, viaLink };
@@ -114,7 +116,7 @@ async function* walkDir(
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (error) {
-    warn(state, 'DIR_UNREADABLE', dir, `cannot list ${dir} (${errorCode(error)}); its files were not scanned`);
+    warn(state, 'DIR_UNREADABLE', dir, `cannot list ${dir} (${errorCode(error)}); its files were not scanned`, errorCode(error));
     return;
   }
   // Sorted, so that which of two paths to one file is reported does not depend on the filesystem's order.
@@ -185,8 +187,8 @@ export async function* walkModelFiles(roots: readonly string[], options: WalkOpt
       real = await realpath(root);
     } catch (error) {
       const code = errorCode(error);
-      if (code === 'ENOENT') warn(state, 'ROOT_MISSING', root, `models folder ${root} does not exist; skipped`);
-      else warn(state, 'DIR_UNREADABLE', root, `cannot open models folder ${root} (${code}); skipped`);
+      if (code === 'ENOENT') warn(state, 'ROOT_MISSING', root, `models folder ${root} does not exist; skipped`, code);
+      else warn(state, 'DIR_UNREADABLE', root, `cannot open models folder ${root} (${code}); skipped`, code);
       continue;
     }
     if (!stats.isDirectory()) {

@@ -46,7 +46,11 @@ export interface MetadataSidecar {
   readonly notes: string;
   /** A JSON string (Lora-Manager's format), e.g. '{"strength": 0.8}'. */
   readonly usage_tips: string;
-  /** The CivitAI model-version object exactly as received; `{}` when the file is not from CivitAI. */
+  /**
+   * The CivitAI model-version object as received, with the model-level data Lora-Manager keeps there:
+   * `model.{description, tags, allowNoCredit, allowCommercialUse, allowDerivatives, allowDifferentLicense}` and
+   * `creator`; `{}` when the file is not from CivitAI.
+   */
   readonly civitai: Readonly<Record<string, unknown>>;
   readonly comfyui_dl: ComfyuiDlSection;
 }
@@ -59,8 +63,11 @@ export interface SidecarInput {
   readonly sha256: string | null;
   /** CivitAI model-version object (as from /model-versions/:id or by-hash), or null. */
   readonly version: Readonly<Record<string, unknown>> | null;
-  /** Model-level data when known (/models/:id): tags and description are not in the version object. */
-  readonly model?: { readonly tags?: readonly unknown[] | null; readonly description?: string | null } | null;
+  /**
+   * The model as `/api/v1/models/:id` returns it, when known: its tags, description, creator and license fields
+   * are not in the version object.
+   */
+  readonly model?: Readonly<Record<string, unknown>> | null;
   readonly preview?: { readonly path: string; readonly nsfwLevel: number } | null;
   readonly route: RouteDecision;
   readonly decidedAt: Date;
@@ -102,8 +109,37 @@ function subType(route: RouteDecision): string {
 
 const forwardSlashes = (path: string) => path.replace(/\\/g, '/');
 
+/** The license fields of a CivitAI model, which Lora-Manager reads from `civitai.model`. */
+export const LICENSE_FIELDS = ['allowNoCredit', 'allowCommercialUse', 'allowDerivatives', 'allowDifferentLicense'] as const;
+
+/**
+ * The version object with the model-level data laid in, as Lora-Manager stores it: `model` gains the
+ * description, the tags (as names) and the license fields, `creator` sits beside it, and `trainedWords` is
+ * always a list. What the version object already carries stays as CivitAI sent it.
+ */
+export function withModelData(version: Readonly<Record<string, unknown>>, model: Readonly<Record<string, unknown>> | null | undefined): Record<string, unknown> {
+  const words = Array.isArray(version.trainedWords) ? version.trainedWords : [];
+  if (!model) return { ...version, trainedWords: words };
+  const modelFields: Record<string, unknown> = {
+    ...(text(model.name) ? { name: model.name } : {}),
+    ...(text(model.type) ? { type: model.type } : {}),
+    ...(typeof model.nsfw === 'boolean' ? { nsfw: model.nsfw } : {}),
+    ...(typeof model.poi === 'boolean' ? { poi: model.poi } : {}),
+    description: typeof model.description === 'string' ? model.description : '',
+    tags: tagNames(Array.isArray(model.tags) ? model.tags : []),
+    ...Object.fromEntries(LICENSE_FIELDS.filter((field) => model[field] !== undefined).map((field) => [field, model[field]])),
+    ...(record(version.model) ?? {}),
+  };
+  return {
+    ...version,
+    model: modelFields,
+    ...(record(model.creator) && version.creator === undefined ? { creator: model.creator } : {}),
+    trainedWords: words,
+  };
+}
+
 export function buildSidecar(input: SidecarInput): MetadataSidecar {
-  const version = input.version ?? {};
+  const version = input.version ? withModelData(input.version, input.model) : {};
   const versionModel = record(version.model) ?? {};
   const stem = modelStem(forwardSlashes(input.filePath));
   const sha256 = normalizeSha256(input.sha256);
@@ -119,8 +155,8 @@ export function buildSidecar(input: SidecarInput): MetadataSidecar {
     preview_url: input.preview ? forwardSlashes(input.preview.path) : '',
     preview_nsfw_level: input.preview?.nsfwLevel ?? 0,
     from_civitai: input.version !== null,
-    tags: tagNames(input.model?.tags ?? (Array.isArray(versionModel.tags) ? versionModel.tags : null)),
-    modelDescription: input.model?.description ?? text(versionModel.description) ?? '',
+    tags: tagNames(Array.isArray(versionModel.tags) ? versionModel.tags : null),
+    modelDescription: text(versionModel.description) ?? '',
     sub_type: subType(route),
     hash_status: sha256 ? 'completed' : 'pending',
     notes: '',
@@ -145,61 +181,90 @@ export function buildSidecar(input: SidecarInput): MetadataSidecar {
   };
 }
 
-/** Fields people edit in Lora-Manager (and similar tools): an existing non-empty value always stays. */
-const USER_TEXT_FIELDS = ['notes', 'model_name'] as const;
-/** Fields whose fresh value is worse when empty or a placeholder. */
+/** Facts about the file on disk, measured now: ours win whenever we know them. */
+const FILE_FACTS = ['file_name', 'file_path', 'size'] as const;
+/** Values that stand for "nothing known", which fresh data may fill like an empty one. */
 const PLACEHOLDERS: Readonly<Record<string, readonly unknown[]>> = {
-  base_model: ['', 'Unknown'],
-  preview_url: ['', null],
-  modelDescription: [''],
+  base_model: ['Unknown'],
+  usage_tips: ['{}'],
 };
-/** Inside `civitai`, fields users add by hand (Lora-Manager custom images). */
+/** Inside `civitai`, what users add by hand (Lora-Manager's custom images): kept even over other CivitAI data. */
 const CIVITAI_USER_FIELDS = ['customImages'] as const;
 
 const hasCivitaiIdentity = (value: unknown) => positiveId(record(value)?.id) !== null;
 
+/** Nothing there to keep: absent, null, blank text, an empty list or object. */
+function isEmpty(value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  if (typeof value === 'string') return value.trim() === '';
+  if (Array.isArray(value)) return value.length === 0;
+  const object = record(value);
+  return object !== undefined && Object.keys(object).length === 0;
+}
+
+/** Every key of `existing` stays; a key fresh data knows fills it only where it is empty (objects key by key). */
+function fillEmpty(existing: Readonly<Record<string, unknown>>, fresh: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...existing };
+  for (const [key, value] of Object.entries(fresh)) {
+    const held = existing[key];
+    const heldObject = record(held);
+    const freshObject = record(value);
+    if (heldObject && freshObject) merged[key] = fillEmpty(heldObject, freshObject);
+    else if (isEmpty(held) || PLACEHOLDERS[key]?.includes(held)) merged[key] = value;
+  }
+  return merged;
+}
+
+export interface MergeContext {
+  /** Whether the existing sidecar's `preview_url` names a file that is there (one that is gone may be replaced). */
+  readonly existingPreviewPresent?: boolean;
+}
+
 /**
- * Our fresh sidecar laid over one found on disk. Unknown keys survive, user fields survive, and nothing known
- * is replaced by something emptier: an empty CivitAI object, an unknown hash or base model, a missing preview.
+ * Our fresh sidecar laid over one found on disk, which wins: no key is dropped and no non-empty value is replaced
+ * (`base_model`, `notes`, `tags`, `favorite`, a `preview_url` naming a file that is there, the CivitAI block…);
+ * fresh data only fills what is empty, missing or a placeholder (`Unknown`, a model name that is just the file
+ * name). What is measured about the file itself (name, path, size, SHA-256) and our own `comfyui_dl` section are
+ * brought up to date. A CivitAI block that names another version describes other bytes, so the fresh one replaces
+ * it (custom images kept).
  */
-export function mergeSidecar(existing: Readonly<Record<string, unknown>> | null, fresh: MetadataSidecar): Record<string, unknown> {
+export function mergeSidecar(existing: Readonly<Record<string, unknown>> | null, fresh: MetadataSidecar, context: MergeContext = {}): Record<string, unknown> {
   if (!existing) return { ...fresh };
-  const merged: Record<string, unknown> = { ...existing, ...fresh };
-  for (const field of USER_TEXT_FIELDS) {
-    if (text(existing[field]) && !(field === 'model_name' && existing[field] === existing.file_name)) merged[field] = existing[field];
+  const { civitai: freshCivitai, comfyui_dl: freshOurs, ...freshRest } = fresh;
+  const held: Record<string, unknown> = { ...existing };
+  // A model name equal to the file name is what tools write when they know nothing better.
+  if (held.model_name === held.file_name || held.model_name === fresh.file_name) delete held.model_name;
+  const previewGone = typeof held.preview_url === 'string' && held.preview_url !== '' && context.existingPreviewPresent === false;
+  if (previewGone && fresh.preview_url !== '') {
+    delete held.preview_url;
+    delete held.preview_nsfw_level;
   }
-  if (typeof existing.usage_tips === 'string' && existing.usage_tips.trim() !== '{}' && existing.usage_tips.trim() !== '') {
-    merged.usage_tips = existing.usage_tips;
-  }
-  for (const [field, empty] of Object.entries(PLACEHOLDERS)) {
-    if (empty.includes(fresh[field as keyof MetadataSidecar]) && existing[field] !== undefined && !empty.includes(existing[field])) {
-      merged[field] = existing[field];
-    }
-  }
-  if (fresh.preview_url === '' && typeof existing.preview_nsfw_level === 'number') merged.preview_nsfw_level = existing.preview_nsfw_level;
-  if (typeof existing.modified === 'number' && existing.modified > 0) merged.modified = existing.modified;
+  const merged = fillEmpty(held, freshRest);
+  // The level belongs to the preview it rates.
+  merged.preview_nsfw_level = isEmpty(held.preview_url) && fresh.preview_url !== '' ? fresh.preview_nsfw_level : (held.preview_nsfw_level ?? fresh.preview_nsfw_level);
+  for (const field of FILE_FACTS) merged[field] = fresh[field];
+  // "Date added": the first import's time stays.
+  merged.modified = typeof existing.modified === 'number' && existing.modified > 0 ? existing.modified : fresh.modified;
 
   const sha256 = fresh.sha256 || normalizeSha256(existing.sha256);
   merged.sha256 = sha256;
   merged.hash_status = sha256 ? 'completed' : (existing.hash_status ?? fresh.hash_status);
 
-  merged.tags = [...new Set([...tagNames(Array.isArray(existing.tags) ? existing.tags : []), ...fresh.tags])];
-  merged.civitai = mergeCivitai(record(existing.civitai), fresh.civitai);
+  merged.civitai = mergeCivitai(record(existing.civitai), freshCivitai);
   merged.from_civitai = hasCivitaiIdentity(merged.civitai) || existing.from_civitai === true || fresh.from_civitai;
   const ours = record(existing.comfyui_dl);
-  merged.comfyui_dl = ours ? { ...ours, ...withKnownIds(fresh.comfyui_dl, ours) } : fresh.comfyui_dl;
+  merged.comfyui_dl = ours ? { ...ours, ...withKnownIds(freshOurs, ours) } : freshOurs;
   return merged;
 }
 
 function mergeCivitai(existing: Record<string, unknown> | undefined, fresh: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
   if (!existing) return fresh;
-  if (!hasCivitaiIdentity(fresh)) return existing;
+  const otherVersion = hasCivitaiIdentity(existing) && hasCivitaiIdentity(fresh) && existing.id !== fresh.id;
+  if (!otherVersion) return fillEmpty(existing, fresh);
   const merged: Record<string, unknown> = { ...fresh };
   for (const field of CIVITAI_USER_FIELDS) {
     if (existing[field] !== undefined && fresh[field] === undefined) merged[field] = existing[field];
   }
-  const words = [existing.trainedWords, fresh.trainedWords].flatMap((list) => (Array.isArray(list) ? list : []));
-  if (words.length > 0) merged.trainedWords = [...new Set(words.filter((word) => typeof word === 'string'))];
   return merged;
 }
 

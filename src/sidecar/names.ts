@@ -26,3 +26,14 @@ export function metadataPathFor(modelPath: string): string {
 export function previewPathFor(modelPath: string, extension: PreviewExtension): string {
   return besideModel(modelPath, `.preview.${extension}`);
 }
+
+/**
+ * Previews other tools and people leave beside a model, any of which counts as "this model has a preview":
+ * `<stem>.preview.<ext>` (ours, Lora-Manager's, Civitai Helper's, Stability Matrix's) and `<stem>.<ext>` (A1111,
+ * rgthree, ComfyUI's own model previews), images and videos alike.
+ */
+export const PREVIEW_MEDIA_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp', 'gif', 'mp4', 'webm'] as const;
+export const EXISTING_PREVIEW_SUFFIXES: readonly string[] = [
+  ...PREVIEW_MEDIA_EXTENSIONS.map((ext) => `.preview.${ext}`),
+  ...PREVIEW_MEDIA_EXTENSIONS.map((ext) => `.${ext}`),
+];

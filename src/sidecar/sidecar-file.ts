@@ -8,7 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { errAsync, ResultAsync } from 'neverthrow';
 import { idsFromCivitaiHelper, idsFromMetadataJson, idsFromStabilityMatrix, type SidecarIds } from './foreign.js';
 import { buildSidecar, mergeSidecar, type SidecarInput } from './metadata.js';
-import { besideModel, CIVITAI_HELPER_SUFFIX, metadataPathFor, previewPathFor, STABILITY_MATRIX_SUFFIX } from './names.js';
+import { besideModel, CIVITAI_HELPER_SUFFIX, EXISTING_PREVIEW_SUFFIXES, metadataPathFor, previewPathFor, STABILITY_MATRIX_SUFFIX } from './names.js';
 import { previewExtension } from './preview.js';
 
 /** Real sidecars are tens of KB; a far larger file is not one we should load. */
@@ -112,6 +112,17 @@ export interface SidecarWritten {
   readonly sidecar: Record<string, unknown>;
 }
 
+const isFile = (path: string): Promise<boolean> => stat(path).then((s) => s.isFile(), () => false);
+
+/** The first preview of any kind beside the model (see EXISTING_PREVIEW_SUFFIXES), or null. */
+export async function findExistingPreview(modelPath: string): Promise<string | null> {
+  for (const suffix of EXISTING_PREVIEW_SUFFIXES) {
+    const path = besideModel(modelPath, suffix);
+    if (await isFile(path)) return path;
+  }
+  return null;
+}
+
 /** Builds our sidecar, merges it with the one on disk (if any), and writes it atomically. */
 export function writeModelSidecar(input: SidecarInput): ResultAsync<SidecarWritten, SidecarError> {
   const path = metadataPathFor(input.filePath);
@@ -119,7 +130,10 @@ export function writeModelSidecar(input: SidecarInput): ResultAsync<SidecarWritt
     (async () => {
       const existing = await readSidecar(path);
       const backupPath = existing.kind === 'invalid' ? await backUp(path) : null;
-      const sidecar = mergeSidecar(existing.kind === 'valid' ? existing.value : null, buildSidecar(input));
+      const held = existing.kind === 'valid' ? existing.value : null;
+      const previewUrl = typeof held?.preview_url === 'string' ? held.preview_url : '';
+      const existingPreviewPresent = previewUrl.startsWith('/') && (await isFile(previewUrl));
+      const sidecar = mergeSidecar(held, buildSidecar(input), { existingPreviewPresent });
       await writeJsonAtomic(path, sidecar);
       return { path, backupPath, sidecar };
     })(),

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { modelRefFromIds, parseModelRef, withFileId, type ModelRef } from '../../src/civitai/refs.js';
+import { modelRefFromIds, parseModelRef, withFileFilters, withFileId, type ModelRef } from '../../src/civitai/refs.js';
 
 const opts = { baseUrl: 'http://127.0.0.1:40123' };
 
@@ -23,6 +23,11 @@ describe('parseModelRef accepts every documented form', () => {
       { kind: 'version', versionId: 5, file: { kind: 'query', type: 'Pruned Model', format: 'SafeTensor', size: 'pruned', fp: 'fp16' } },
     ],
     ['https://civitai.com/api/download/models/5?fileId=99', { kind: 'version', versionId: 5, file: { kind: 'id', fileId: 99 } }],
+    [
+      'https://civitai.com/models/4384/dreamshaper?modelVersionId=128713&fp=fp32&format=SafeTensor',
+      { kind: 'version', versionId: 128713, modelId: 4384, file: { kind: 'query', fp: 'fp32', format: 'SafeTensor' } },
+    ],
+    ['https://civitai.com/models/4384?size=full', { kind: 'model', modelId: 4384, file: { kind: 'query', size: 'full' } }],
     ['https://civitai.com/api/download/models/5?token=secret', { kind: 'version', versionId: 5 }],
     ['http://127.0.0.1:40123/models/3', { kind: 'model', modelId: 3 }],
     ['http://127.0.0.1:40123/api/download/models/31', { kind: 'version', versionId: 31 }],
@@ -95,6 +100,15 @@ describe('modelRefFromIds', () => {
     expect(modelRefFromIds({ model: '-1' })._unsafeUnwrapErr().message).toMatch(/--model id `-1`/);
     expect(modelRefFromIds({ version: '1.5' })._unsafeUnwrapErr().message).toMatch(/--version id/);
     expect(modelRefFromIds({ version: 1, file: 'x' })._unsafeUnwrapErr().message).toMatch(/--file id/);
+  });
+
+  it('withFileFilters narrows by file metadata, the flags winning over the URL, and refuses a file id', () => {
+    const page = parseModelRef('https://civitai.com/models/1?modelVersionId=2&fp=fp16&size=pruned', opts);
+    expect(page.andThen((r) => withFileFilters(r, { fp: 'fp32', format: 'SafeTensor' }))._unsafeUnwrap()).toEqual({
+      kind: 'version', versionId: 2, modelId: 1, file: { kind: 'query', fp: 'fp32', size: 'pruned', format: 'SafeTensor' },
+    });
+    expect(withFileFilters({ kind: 'model', modelId: 1 }, {})._unsafeUnwrap()).toEqual({ kind: 'model', modelId: 1 });
+    expect(withFileFilters({ kind: 'version', versionId: 2, file: { kind: 'id', fileId: 3 } }, { fp: 'fp32' })._unsafeUnwrapErr().message).toMatch(/drop --fp/);
   });
 
   it('withFileId narrows a parsed reference', () => {

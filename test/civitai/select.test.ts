@@ -32,12 +32,30 @@ describe('selectFile', () => {
     expect(selectFile(files, { kind: 'query', quantType: 'Q8_0' }, 'v')._unsafeUnwrap().id).toBe(2);
   });
 
-  it('explains what exists when nothing matches', () => {
+  it('picks by precision, format and size together, as --fp, --format and --size ask', () => {
+    const files = [
+      file({ id: 1, primary: true, metadata: { format: 'SafeTensor', size: 'pruned', fp: 'fp16' } }),
+      file({ id: 2, metadata: { format: 'SafeTensor', size: 'full', fp: 'fp32' } }),
+      file({ id: 3, metadata: { format: 'PickleTensor', size: 'full', fp: 'fp32' } }),
+      file({ id: 4, metadata: { format: 'SafeTensor', size: 'pruned', fp: 'fp8_scaled' } }),
+    ];
+    const pick = (filters: Record<string, string>) => selectFile(files, { kind: 'query', ...filters }, 'v').map((f) => f.id).unwrapOr(0);
+    expect(pick({ fp: 'fp32' })).toBe(2);
+    expect(pick({ fp: 'fp32', format: 'PickleTensor' })).toBe(3);
+    expect(pick({ size: 'full', format: 'pickletensor' })).toBe(3);
+    expect(pick({ size: 'pruned' })).toBe(1);
+    expect(pick({ fp: 'fp8' })).toBe(4);
+    expect(pick({ fp: 'bf16' })).toBe(0);
+  });
+
+  it('lists every file with its metadata when nothing matches', () => {
     const e = selectFile(v1292.files, { kind: 'query', format: 'GGUF' }, 'Version 1292')._unsafeUnwrapErr();
     expect(e.code).toBe('NO_FILE');
-    expect(e.message).toContain('format=GGUF');
-    expect(e.message).toContain('5149 synthwavepunk_v3Alpha.ckpt');
-    expect(selectFile([], undefined, 'v')._unsafeUnwrapErr().message).toContain('available: none');
+    expect(e.message).toContain('Version 1292 has no file with format=GGUF. Its files:');
+    expect(e.message).toMatch(/\n {2}5149 {2}synthwavepunk_v3Alpha\.ckpt {2}\(Model, format=PickleTensor size=full fp=fp16, [\d.]+ MB\)/);
+    expect(e.message.split('\n').filter((line) => line.startsWith('  '))).toHaveLength(v1292.files.length);
+    expect(e.message).toMatch(/--fp, --format and --size/);
+    expect(selectFile([], undefined, 'v')._unsafeUnwrapErr().message).toContain('(none: CivitAI lists no downloadable file)');
   });
 });
 

@@ -27,21 +27,21 @@ describe('downloads through the daemon, against the simulator', () => {
   });
 
   it('places one model of each kind in its ComfyUI folder, with sidecar and preview', async () => {
-    const cases: [versionId: number, folder: string][] = [
-      [DEFAULT_IDS.sd15Checkpoint.versionId, 'checkpoints'],
-      [DEFAULT_IDS.sdxlLora.versionId, 'loras'],
-      // CivitAI calls it a Checkpoint; its header holds only a Flux transformer.
-      [DEFAULT_IDS.fluxUnetAsCheckpoint.versionId, 'diffusion_models'],
-      [DEFAULT_IDS.vae.versionId, 'vae'],
-      [DEFAULT_IDS.embedding.versionId, 'embeddings'],
-      [DEFAULT_IDS.controlnet.versionId, 'controlnet'],
-      [DEFAULT_IDS.upscalerPickle.versionId, 'upscale_models'],
+    const cases: [versionId: number, folder: string, dir: string][] = [
+      [DEFAULT_IDS.sd15Checkpoint.versionId, 'checkpoints', 'checkpoints'],
+      [DEFAULT_IDS.sdxlLora.versionId, 'loras', 'loras'],
+      // CivitAI calls it a Checkpoint; its header holds only a Flux transformer. ComfyUI searches `unet` first.
+      [DEFAULT_IDS.fluxUnetAsCheckpoint.versionId, 'diffusion_models', 'unet'],
+      [DEFAULT_IDS.vae.versionId, 'vae', 'vae'],
+      [DEFAULT_IDS.embedding.versionId, 'embeddings', 'embeddings'],
+      [DEFAULT_IDS.controlnet.versionId, 'controlnet', 'controlnet'],
+      [DEFAULT_IDS.upscalerPickle.versionId, 'upscale_models', 'upscale_models'],
     ];
-    for (const [versionId, folder] of cases) {
+    for (const [versionId, folder, dir] of cases) {
       const { code, job, stderr } = await addAndWait(home, ['--version', String(versionId)]);
       expect(code, stderr).toBe(0);
       expect(job).toMatchObject({ state: 'completed', folder });
-      expect(job!.path!.startsWith(`${folder}/`)).toBe(true);
+      expect(job!.path!.startsWith(`${dir}/`)).toBe(true);
       const placed = readFileSync(join(home.modelsDir, job!.path!));
       expect(sha256(placed)).toBe(job!.sha256);
       expect(sha256(placed)).toBe(sha256(sim.fileBytes(job!.fileId!)));
@@ -49,7 +49,15 @@ describe('downloads through the daemon, against the simulator', () => {
       const sidecar = JSON.parse(readFileSync(join(home.modelsDir, `${stem}.metadata.json`), 'utf8')) as Record<string, unknown>;
       expect(sidecar).toMatchObject({ sha256: job!.sha256, file_name: stem.split('/').at(-1), from_civitai: true });
       expect((sidecar.civitai as { id: number }).id).toBe(versionId);
-      expect(readdirSync(join(home.modelsDir, folder), { recursive: true }).some((f) => String(f).includes('.preview.'))).toBe(true);
+      // The model-level data Lora-Manager shows and computes license flags from.
+      const model = sim.world.models.find((m) => m.id === job!.modelId)!;
+      expect(sidecar).toMatchObject({ tags: model.tags, modelDescription: model.description });
+      expect(sidecar.civitai).toMatchObject({
+        creator: { username: model.creator },
+        model: { name: model.name, type: model.type, description: model.description, tags: model.tags, allowNoCredit: true, allowDerivatives: true, allowDifferentLicense: true },
+        trainedWords: expect.any(Array),
+      });
+      expect(readdirSync(join(home.modelsDir, dir), { recursive: true }).some((f) => String(f).includes('.preview.'))).toBe(true);
     }
     const catalog = await cliJson<CatalogEntryJson[]>(home, ['list']);
     expect(catalog.map((c) => c.folder).sort()).toEqual(cases.map(([, f]) => f).sort());

@@ -29,13 +29,13 @@ describe('desktop notifications from the log', () => {
   const append = async (streamId: string, event: NewEvent) => (await t.store.append([{ streamId, events: [event], metadata: { actor: 'daemon' } }]))._unsafeUnwrap();
   const sent = () => eventsOfType(t, 'notification.sent').map((e) => e.data);
   const discover = (eventId: string, versionId: number) =>
-    append('model-1001', { eventId, type: 'model.version_discovered', data: { modelId: 1001, versionId, versionName: 'v2.0', publishedAt: null, baseModel: 'SD 1.5', installedVersionId: 2001 } });
+    await append('model-1001', { eventId, type: 'model.version_discovered', data: { modelId: 1001, versionId, versionName: 'v2.0', publishedAt: null, baseModel: 'SD 1.5', installedVersionId: 2001 } });
 
   beforeEach(async () => {
     t = await openTempStore(() => new Date());
     logs = [];
     handlers = [];
-    append(`file-${SHA}`, {
+    await append(`file-${SHA}`, {
       eventId: 'identified', type: 'file.identified',
       data: { sha256: SHA, modelId: 1001, versionId: 2001, modelName: 'Sim Realistic', versionName: 'v1.0', modelType: 'Checkpoint', baseModel: 'SD 1.5', source: 'civitai', civitai: {} },
     });
@@ -63,7 +63,7 @@ describe('desktop notifications from the log', () => {
     it('notifies a discovery exactly once, and never again after a restart', async () => {
       const before = server.received.length;
       const first = start(notifier);
-      discover('update:2901', 2901);
+      await discover('update:2901', 2901);
       await until(() => sent().length === 1);
       expect(server.received.slice(before).map((n) => n.summary)).toEqual(['Sim Realistic: v2.0 is available']);
       expect(sent()).toEqual([{ key: 'update:2901', kind: 'update', summary: 'Sim Realistic: v2.0 is available' }]);
@@ -71,8 +71,8 @@ describe('desktop notifications from the log', () => {
 
       const restarted = start(notifier);
       // The same discovery recorded again under another id is still the same notification.
-      discover('update:2901:again', 2901);
-      append('download-job1', {
+      await discover('update:2901:again', 2901);
+      await append('download-job1', {
         eventId: 'job1:placed', type: 'download.placed',
         data: { path: 'loras/ink.safetensors', folder: 'loras', sizeBytes: 1, sha256: SHA, alreadyPresent: false },
       });
@@ -86,9 +86,9 @@ describe('desktop notifications from the log', () => {
 
     it('does not notify what happened before it started', async () => {
       const before = server.received.length;
-      discover('update:2902', 2902);
+      await discover('update:2902', 2902);
       const handler = start(notifier);
-      append('download-job2', { eventId: 'job2:failed', type: 'download.failed', data: { code: 'NETWORK', message: 'the connection dropped', retryable: true } });
+      await append('download-job2', { eventId: 'job2:failed', type: 'download.failed', data: { code: 'NETWORK', message: 'the connection dropped', retryable: true } });
       await until(() => sent().length === 1);
       handler.stop();
       expect(server.received.slice(before).map((n) => [n.summary, n.body])).toEqual([['Download failed: job job2', 'the connection dropped']]);
@@ -99,8 +99,8 @@ describe('desktop notifications from the log', () => {
   it('logs once and carries on without a session bus', async () => {
     const notifier = createNotifier({ busAddress: `unix:path=${t.dir}/no-bus-here`, appName: 'comfyui-dl', timeoutMs: 500 });
     const handler = start(notifier);
-    discover('update:2903', 2903);
-    discover('update:2904', 2904);
+    await discover('update:2903', 2903);
+    await discover('update:2904', 2904);
     await until(() => logs.length > 0);
     await settle();
     handler.stop();

@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildModelRoots, destinationPath, parseTemplate, pickModelDir } from '../../src/routing/destinations.js';
-import { detectFolderAliases, readExtraModelPaths } from '../../src/routing/destinations-io.js';
+import { detectFolderAliases, loadModelRoots, readExtraModelPaths } from '../../src/routing/destinations-io.js';
 import { parseExtraModelPaths } from '../../src/routing/extra-model-paths.js';
 
 let dir: string;
@@ -15,89 +15,54 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const env = { yamlDir: '/srv/comfy', home: '/home/user', env: { MODELS: '/mnt/models' } };
-
 describe('detectFolderAliases', () => {
-  it('uses the legacy folder name when the user tree has only that one', async () => {
+  it('writes into the legacy folder name when the user tree has only that one', async () => {
     const models = join(dir, 'models');
-    await mkdir(join(models, 'unet'), { recursive: true });
+    await mkdir(join(models, 'diffusion_models'), { recursive: true });
     await mkdir(join(models, 'text_encoders'), { recursive: true });
     await mkdir(join(models, 'clip'), { recursive: true });
     const aliases = await detectFolderAliases(models);
-    expect(aliases).toEqual({ diffusion_models: 'unet', text_encoders: 'text_encoders' });
-    const roots = buildModelRoots({ modelsDir: models, aliases });
-    expect(pickModelDir(roots, 'diffusion_models')?.path).toBe(join(models, 'unet'));
-    expect(pickModelDir(roots, 'text_encoders')?.path).toBe(join(models, 'text_encoders'));
-    expect(pickModelDir(roots, 'loras')?.path).toBe(join(models, 'loras'));
+    expect(aliases).toEqual({ diffusion_models: 'diffusion_models', text_encoders: 'text_encoders' });
+    const roots = buildModelRoots({ modelsDir: models });
+    expect(pickModelDir(roots, 'diffusion_models', null, aliases)?.path).toBe(join(models, 'diffusion_models'));
+    expect(pickModelDir(roots, 'text_encoders', null, aliases)?.path).toBe(join(models, 'text_encoders'));
+    expect(pickModelDir(roots, 'loras', null, aliases)?.path).toBe(join(models, 'loras'));
   });
 
-  it('prefers the current name on a fresh tree', async () => {
-    const roots = buildModelRoots({ modelsDir: join(dir, 'models'), aliases: await detectFolderAliases(join(dir, 'models')) });
-    expect(roots.get('diffusion_models')?.map((d) => d.path)).toEqual([join(dir, 'models/diffusion_models'), join(dir, 'models/unet')]);
+  it('takes the first folder ComfyUI searches on a fresh tree, and keeps its order for searching', async () => {
+    const models = join(dir, 'models');
+    const roots = buildModelRoots({ modelsDir: models });
+    expect(roots.get('diffusion_models')?.map((d) => d.path)).toEqual([join(models, 'unet'), join(models, 'diffusion_models')]);
+    expect(pickModelDir(roots, 'diffusion_models', null, await detectFolderAliases(models))?.path).toBe(join(models, 'unet'));
+  });
+
+  it('never lets an alias of the models folder override an is_default folder of the yaml', async () => {
+    const models = join(dir, 'models');
+    await mkdir(join(models, 'diffusion_models'), { recursive: true });
+    const yaml = parseExtraModelPaths('big:\n  base_path: /big\n  is_default: true\n  unet: flux\n', { yamlDir: dir, home: dir, env: {} })._unsafeUnwrap();
+    const roots = buildModelRoots({ modelsDir: models, extra: yaml.sections });
+    expect(pickModelDir(roots, 'diffusion_models', null, await detectFolderAliases(models))?.path).toBe('/big/flux');
   });
 });
 
-describe('extra_model_paths.yaml', () => {
-  const yaml = `
-comfyui:
-  base_path: ~/ComfyUI/
-  is_default: true
-  checkpoints: models/checkpoints/
-  clip: models/clip/
-  loras: |
-    models/loras
-    models/LyCORIS
-a111:
-  base_path: $MODELS/a1111
-  checkpoints: models/Stable-diffusion
-  unet: /abs/unet
-  my_custom_nodes_folder: extras
-no_base:
-  vae: relative/vae
-empty_section:
-bad_section: just a string
-`;
-
-  it('reads sections, base paths, multi-line values, legacy keys and is_default', () => {
-    const parsed = parseExtraModelPaths(yaml, env)._unsafeUnwrap();
-    expect(parsed.sections.map((s) => s.name)).toEqual(['comfyui', 'a111', 'no_base']);
-    const [comfy, a111, noBase] = parsed.sections;
-    expect(comfy?.isDefault).toBe(true);
-    expect(comfy?.folders.get('text_encoders')).toEqual(['/home/user/ComfyUI/models/clip']);
-    expect(comfy?.folders.get('loras')).toEqual(['/home/user/ComfyUI/models/loras', '/home/user/ComfyUI/models/LyCORIS']);
-    expect(a111?.folders.get('checkpoints')).toEqual(['/mnt/models/a1111/models/Stable-diffusion']);
-    expect(a111?.folders.get('diffusion_models')).toEqual(['/abs/unet']);
-    expect(a111?.folders.get('my_custom_nodes_folder')).toEqual(['/mnt/models/a1111/extras']);
-    expect(noBase?.folders.get('vae')).toEqual(['/srv/comfy/relative/vae']);
-    expect(parsed.warnings).toEqual(['section "bad_section" is not a mapping; skipped']);
-  });
-
-  it('orders dirs as ComfyUI does and writes into the is_default one, unless config picks a root', () => {
-    const sections = parseExtraModelPaths(yaml, env)._unsafeUnwrap().sections;
-    const roots = buildModelRoots({ modelsDir: '/opt/ComfyUI/models', extra: sections });
-    expect(roots.get('checkpoints')?.map((d) => d.path)).toEqual([
-      '/home/user/ComfyUI/models/checkpoints',
-      '/opt/ComfyUI/models/checkpoints',
-      '/mnt/models/a1111/models/Stable-diffusion',
-    ]);
-    expect(pickModelDir(roots, 'checkpoints')?.source).toBe('comfyui');
-    expect(pickModelDir(roots, 'checkpoints', 'a111')?.path).toBe('/mnt/models/a1111/models/Stable-diffusion');
-    expect(pickModelDir(roots, 'checkpoints', '/opt/ComfyUI/models')?.path).toBe('/opt/ComfyUI/models/checkpoints');
-    expect(pickModelDir(roots, 'vae', 'nonexistent-root')?.path).toBe('/opt/ComfyUI/models/vae');
-  });
-
-  it('refuses YAML that is broken or not a mapping', () => {
-    expect(parseExtraModelPaths('a: [', env)._unsafeUnwrapErr().code).toBe('EXTRA_PATHS_INVALID');
-    expect(parseExtraModelPaths('- a\n- b', env)._unsafeUnwrapErr().code).toBe('EXTRA_PATHS_INVALID');
-    expect(parseExtraModelPaths('', env)._unsafeUnwrap().sections).toEqual([]);
-  });
-
-  it('reads the file from disk, resolving relative paths against its folder', async () => {
+describe('reading extra_model_paths.yaml from disk', () => {
+  it('resolves relative paths against its folder and reports a missing file', async () => {
     const path = join(dir, 'extra_model_paths.yaml');
     await writeFile(path, 'shared:\n  loras: shared/loras\n');
     const parsed = (await readExtraModelPaths(path))._unsafeUnwrap();
-    expect(parsed.sections[0]?.folders.get('loras')).toEqual([join(dir, 'shared/loras')]);
+    expect(parsed.sections[0]?.paths.map((p) => p.path)).toEqual([join(dir, 'shared/loras')]);
     expect((await readExtraModelPaths(join(dir, 'missing.yaml')))._unsafeUnwrapErr().code).toBe('EXTRA_PATHS_INVALID');
+  });
+
+  it('loads the roots from the yaml beside the models folder, and warns about a broken one instead of failing', async () => {
+    const models = join(dir, 'models');
+    await writeFile(join(dir, 'extra_model_paths.yaml'), 'shared:\n  loras: shared/loras\n');
+    const loaded = await loadModelRoots({ modelsDir: models });
+    expect(loaded.roots.get('loras')?.map((d) => d.path)).toEqual([join(models, 'loras'), join(dir, 'shared/loras')]);
+    await writeFile(join(dir, 'extra_model_paths.yaml'), 'shared: [');
+    const broken = await loadModelRoots({ modelsDir: models });
+    expect(broken.roots.get('loras')?.map((d) => d.path)).toEqual([join(models, 'loras')]);
+    expect(broken.warnings[0]).toMatch(/^ignoring .*extra_model_paths\.yaml: .*not valid YAML/);
   });
 });
 

@@ -14,11 +14,11 @@ describe('live stream', () => {
   afterEach(() => t.close());
 
   it('a subscriber joining mid-history while a writer appends sees every event once, in order', async () => {
-    for (let i = 1; i <= 2500; i++) appendOne(t, i);
+    for (let i = 1; i <= 2500; i++) await appendOne(t, i);
     // A concurrent writer: one append per event-loop turn while the subscriber pages through history.
     let written = 2500;
     const writer = setInterval(() => {
-      for (let k = 0; k < 5 && written < 3000; k++) appendOne(t, ++written);
+      for (let k = 0; k < 5 && written < 3000; k++) void appendOne(t, ++written);
       if (written >= 3000) clearInterval(writer);
     }, 0);
     const positions = await firstValueFrom(
@@ -33,12 +33,12 @@ describe('live stream', () => {
   });
 
   it('announces when it has caught up, then goes on with new events', async () => {
-    for (let i = 1; i <= 10; i++) appendOne(t, i);
+    for (let i = 1; i <= 10; i++) await appendOne(t, i);
     const seen: string[] = [];
     const done = new Promise<void>((resolve) => {
       const sub = liveFrom(t.store, 0, { types: ['settings.changed'] }).subscribe((item) => {
         seen.push(item.kind === 'event' ? `e${item.event.position}` : `caught_up@${item.position}`);
-        if (item.kind === 'caught_up') appendOne(t, 11);
+        if (item.kind === 'caught_up') void appendOne(t, 11);
         if (item.kind === 'event' && item.event.position === 11) {
           sub.unsubscribe();
           resolve();
@@ -50,7 +50,7 @@ describe('live stream', () => {
   });
 
   it('filters by stream without losing its place', async () => {
-    for (let i = 1; i <= 30; i++) appendOne(t, i, i % 3 === 0 ? 'download-a' : 'settings');
+    for (let i = 1; i <= 30; i++) await appendOne(t, i, i % 3 === 0 ? 'download-a' : 'settings');
     const items = await firstValueFrom(liveFrom(t.store, 0, { streamId: 'download-a' }, 4).pipe(take(11), toArray()));
     expect(items.map((i) => (i.kind === 'event' ? i.event.position : `caught_up@${i.position}`))).toEqual([3, 6, 9, 12, 15, 18, 21, 24, 27, 30, 'caught_up@30']);
   });

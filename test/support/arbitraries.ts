@@ -59,7 +59,7 @@ export const libraryEvent: fc.Arbitrary<DomainEvent> = fc.oneof(
     baseModel: fc.constant(null), source: fc.constantFrom('civitai' as const, 'sidecar' as const), civitai: fc.constant({}),
   }).map((data) => ({ type: 'file.identified' as const, data })),
   fc.record({ sha256: fewShas }).map((data) => ({ type: 'file.unidentified' as const, data })),
-  fc.record({ from: path, to: path, sha256: fewShas }).map((data) => ({ type: 'file.moved' as const, data })),
+  fc.record({ from: path, to: path, sha256: fewShas, folder: fc.constantFrom('loras', 'checkpoints', null) }).map((data) => ({ type: 'file.moved' as const, data })),
   fc.record({ path, sha256: fewShas }).map((data) => ({ type: 'file.missing' as const, data })),
   fc.record({ path, sha256: fewShas }).map((data) => ({ type: 'file.returned' as const, data })),
   fc.record({ modelId: smallId, versionId: smallId, versionName: name, publishedAt: fc.constant(null), baseModel: fc.constant(null), installedVersionId: smallId })

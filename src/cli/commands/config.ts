@@ -1,7 +1,8 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { maskKey, saveApiKey } from '../../config/index.js';
-import { SETTING_KEYS } from '../../config/settings.js';
+import { maskKey, saveApiKey, settingsReport } from '../../config/index.js';
+import { connectIpc } from '../../ipc/client.js';
+import type { ConfigReport } from '../../ipc/protocol.js';
 import { withClient } from '../client.js';
 import { CliExit, EXIT, fail } from '../exit.js';
 import { printJson, table } from '../format.js';
@@ -28,17 +29,33 @@ export function registerConfig(program: Command, ctx: CliContext): void {
   const config = program.command('config').description('show the settings, or store the CivitAI API key');
   config
     .command('show')
-    .description('print every setting, where it came from, and the key masked')
-    .option('--json', 'print JSON')
+    .description("print the running daemon's settings and where each came from (this command's own view when it is down); the key masked")
+    .option('--json', 'print JSON: {view, configFile, settings: {name: {value, source}}, apiKey}')
     .action(async (opts: { json?: boolean }) => {
       const c = await ctx.config();
-      const rows = SETTING_KEYS.map((k) => ({ setting: k, value: c[k], source: c.sources[k] }));
-      const apiKey = { value: c.hasApiKey ? maskKey(c.apiKey) : null, source: c.sources.apiKey };
-      if (opts.json) return printJson({ configFile: c.configFile, settings: Object.fromEntries(rows.map((r) => [r.setting, { value: r.value, source: r.source }])), apiKey });
+      const connected = await connectIpc(c.socket, { client: 'comfyui-dl-cli' });
+      let report: ConfigReport;
+      let view: 'daemon' | 'cli';
+      if (connected.isOk()) {
+        try {
+          report = (await connected.value.request('config')).match((r) => r, fail);
+        } finally {
+          await connected.value.close();
+        }
+        view = 'daemon';
+      } else if (connected.error.code === 'DAEMON_UNREACHABLE') {
+        process.stderr.write(`comfyui-dl: the daemon is not running at ${c.socket}; these are the settings this command resolved itself (a daemon started now would get the same, unless started with other flags or environment)\n`);
+        report = settingsReport(c);
+        view = 'cli';
+      } else {
+        fail(connected.error);
+      }
+      if (opts.json) return printJson({ view, ...report });
+      const rows = Object.entries(report.settings).map(([key, s]) => [key, s.value === null ? '(not set)' : String(s.value), s.source]);
       process.stdout.write(`${table(['SETTING', 'VALUE', 'FROM'], [
-        ...rows.map((r) => [r.setting, String(r.value), r.source]),
-        ['apiKey', apiKey.value ?? '(none: set one with `comfyui-dl config set-key`)', apiKey.source ?? '-'],
-      ])}\nconfig file: ${c.configFile}\n`);
+        ...rows,
+        ['apiKey', report.apiKey.value ?? '(none: set one with `comfyui-dl config set-key`)', report.apiKey.source ?? '-'],
+      ])}\nconfig file: ${report.configFile}\n${view === 'daemon' ? 'as the running daemon uses them' : 'as this command resolved them (the daemon is not running)'}\n`);
     });
   config
     .command('set')

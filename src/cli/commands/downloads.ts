@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { civitaiId } from '../args.js';
-import type { JobJson } from '../../ipc/protocol.js';
+import { civitaiId, oneOf } from '../args.js';
+import { FILE_FORMAT_VALUES, FILE_FP_VALUES, FILE_SIZE_VALUES, type JobJson } from '../../ipc/protocol.js';
 import { withClient } from '../client.js';
 import { CliExit, EXIT, fail } from '../exit.js';
 import { formatBytes, printJson, table } from '../format.js';
@@ -10,6 +10,17 @@ import type { CliContext } from '../context.js';
 
 const percent = (j: JobJson) => (j.bytesTotal ? `${Math.floor((j.bytesDone / j.bytesTotal) * 100)}%` : '-');
 
+interface AddOptions {
+  model?: number;
+  version?: number;
+  file?: number;
+  fp?: (typeof FILE_FP_VALUES)[number];
+  format?: (typeof FILE_FORMAT_VALUES)[number];
+  size?: (typeof FILE_SIZE_VALUES)[number];
+  wait?: boolean;
+  json?: boolean;
+}
+
 export function registerDownloads(program: Command, ctx: CliContext): void {
   program
     .command('add')
@@ -18,18 +29,24 @@ export function registerDownloads(program: Command, ctx: CliContext): void {
     .option('--model <id>', 'a CivitAI model id (its newest published version)', civitaiId('--model'))
     .option('--version <id>', 'a CivitAI model-version id', civitaiId('--version'))
     .option('--file <id>', 'a file id of that version (default: its primary file)', civitaiId('--file'))
+    .option('--fp <precision>', `the file with this precision: ${FILE_FP_VALUES.join(', ')}`, oneOf('--fp', FILE_FP_VALUES))
+    .option('--format <format>', `the file in this format: ${FILE_FORMAT_VALUES.join(', ')}`, oneOf('--format', FILE_FORMAT_VALUES))
+    .option('--size <size>', `the ${FILE_SIZE_VALUES.join(' or ')} file`, oneOf('--size', FILE_SIZE_VALUES))
     .option('--wait', 'block until the file is verified and placed (exit 0), the job fails or is cancelled (exit 1) or is paused (exit 4)')
     .option('--json', 'print the job as JSON')
-    .action(async (ref: string | undefined, opts: { model?: number; version?: number; file?: number; wait?: boolean; json?: boolean }) => {
+    .action(async (ref: string | undefined, opts: AddOptions) => {
       if (ref === undefined && opts.model === undefined && opts.version === undefined) {
         throw new CliExit(EXIT.USAGE, 'add needs a reference: a CivitAI URL, an AIR, --model ID or --version ID');
       }
       await withClient(await ctx.socket(), async (c) => {
-        const added = (await c.request('add', { ref, model: opts.model, version: opts.version, file: opts.file })).match((r) => r, fail);
+        const added = (await c.request('add', { ref, model: opts.model, version: opts.version, file: opts.file, fp: opts.fp, format: opts.format, size: opts.size })).match((r) => r, fail);
         let job = added.job;
-        process.stderr.write(added.existing ? `already have it: ${describeJob(job)}\n` : `queued job ${job.id}: ${jobName(job)}, ${formatBytes(job.bytesTotal)}\n`);
+        const result = added.existing ? `already have it: ${describeJob(job)}` : `queued job ${job.id}: ${jobName(job)}, ${formatBytes(job.bytesTotal)}`;
+        // The result is stdout's; with --json (the job is the result) or --wait (the final state is) it is progress.
+        process[opts.json || opts.wait ? 'stderr' : 'stdout'].write(`${result}\n`);
         if (opts.wait) job = await waitForJob(c, job);
         if (opts.json) printJson(job);
+        else if (opts.wait) process.stdout.write(`${describeJob(job)}\n`);
         if (opts.wait) exitForWaited(job);
       });
     });
@@ -67,7 +84,7 @@ export function registerDownloads(program: Command, ctx: CliContext): void {
         let r = (await c.request(name, { job })).match((x) => x.job, fail);
         if (opts.wait) r = await waitForJob(c, r);
         if (opts.json) printJson(r);
-        else if (!opts.wait) process.stdout.write(`${describeJob(r)}\n`);
+        else process.stdout.write(`${describeJob(r)}\n`);
         if (opts.wait) exitForWaited(r);
       });
     });
@@ -81,8 +98,13 @@ export function registerDownloads(program: Command, ctx: CliContext): void {
       const { models } = await withClient(await ctx.socket(), async (c) => (await c.request('list')).match((r) => r, fail));
       if (opts.json) return printJson(models);
       if (models.length === 0) return void process.stdout.write('no models yet: add one with `comfyui-dl add <civitai url>`\n');
-      process.stdout.write(`${table(['PATH', 'TYPE', 'BASE', 'SIZE', 'MODEL'], models.map((m) => [
-        m.path, m.type ?? m.folder, m.baseModel ?? '-', formatBytes(m.sizeBytes), m.modelName ? `${m.modelName} / ${m.versionName}` : '(unknown)',
+      const state = (m: (typeof models)[number]) => (m.missing ? 'missing' : m.changed ? 'changed' : 'ok');
+      process.stdout.write(`${table(['PATH', 'STATE', 'TYPE', 'BASE', 'SIZE', 'MODEL'], models.map((m) => [
+        m.path, state(m), m.type ?? m.folder, m.baseModel ?? '-', formatBytes(m.sizeBytes), m.modelName ? `${m.modelName} / ${m.versionName}` : '(unknown)',
       ]))}\n`);
+      const missing = models.filter((m) => m.missing).length;
+      const changed = models.filter((m) => m.changed && !m.missing).length;
+      if (missing > 0) process.stdout.write(`${missing} missing: deleted, or on a drive that is offline; their metadata is kept and they come back when the files do\n`);
+      if (changed > 0) process.stdout.write(`${changed} changed: the bytes on disk are not the ones recorded (see \`comfyui-dl verify\`)\n`);
     });
 }

@@ -6,8 +6,25 @@ import { withClient } from '../client.js';
 import { CliExit, EXIT, fail } from '../exit.js';
 import { printJson, table } from '../format.js';
 import type { CliContext } from '../context.js';
+import type { AvailableUpdateJson, ResultOf } from '../../ipc/protocol.js';
 import { describeJob, exitForWaited, waitForJob } from '../job-wait.js';
 
+
+/**
+ * `updates --json`: one array, each entry in the update shape of the contract. A newer version is kind `version`;
+ * a file CivitAI replaced under the version you have is kind `replaced`, with that version as both installed and
+ * latest, and the SHA-256 you have and the one CivitAI serves now.
+ */
+export function updatesJson(r: ResultOf<'updates'>): (AvailableUpdateJson & Record<string, unknown>)[] {
+  return [
+    ...r.updates.map((u) => ({ ...u, kind: 'version' })),
+    ...r.replaced.map((f) => ({
+      modelId: f.modelId, installedVersionId: f.versionId, latestVersionId: f.versionId, latestVersionName: f.versionName ?? '',
+      publishedAt: null, path: f.path, modelName: f.modelName, baseModel: f.baseModel,
+      kind: 'replaced', installedSha256: f.installedSha256, remoteSha256: f.remoteSha256,
+    })),
+  ];
+}
 
 export function registerLibrary(program: Command, ctx: CliContext): void {
   program
@@ -25,12 +42,14 @@ export function registerLibrary(program: Command, ctx: CliContext): void {
 
   const updates = program
     .command('updates')
-    .description('newer versions of the models you have (checked every 6 h by default)')
+    .description('newer versions of the models you have (checked every 6 h by default), and files CivitAI replaced')
     .option('--check', 'ask CivitAI now instead of showing the last check')
-    .option('--json', 'print JSON: an array of updates')
+    .option('--json', 'print JSON: an array of updates (kind "version"), and of files CivitAI replaced (kind "replaced")')
+    // `updates get 12 --json`: options after a subcommand are the subcommand's.
+    .enablePositionalOptions()
     .action(async (opts: { check?: boolean; json?: boolean }) => {
       const r = await withClient(await ctx.socket(), async (c) => (await c.request('updates', { check: opts.check })).match((x) => x, fail));
-      if (opts.json) return printJson(r.updates);
+      if (opts.json) return printJson(updatesJson(r));
       if (r.updates.length === 0) process.stdout.write('everything is up to date\n');
       else {
         process.stdout.write(`${table(['MODEL', 'NAME', 'INSTALLED', 'LATEST', 'PUBLISHED', 'PATH'], r.updates.map((u) => [
@@ -46,9 +65,11 @@ export function registerLibrary(program: Command, ctx: CliContext): void {
     .description('stop reporting updates of a model, or one new version')
     .option('--model <id>', 'ignore every update of this model', civitaiId('--model'))
     .option('--version <id>', 'ignore this one version', civitaiId('--version'))
-    .action(async (opts: { model?: number; version?: number }) => {
+    .option('--json', 'print JSON: {modelId, versionId}')
+    .action(async (opts: { model?: number; version?: number; json?: boolean }) => {
       if ((opts.model === undefined) === (opts.version === undefined)) throw new CliExit(EXIT.USAGE, 'give either --model ID or --version ID');
       const r = await withClient(await ctx.socket(), async (c) => (await c.request('updates.ignore', { model: opts.model, version: opts.version })).match((x) => x, fail));
+      if (opts.json) return printJson(r);
       process.stdout.write(r.versionId === null ? `ignoring every update of model ${r.modelId}\n` : `ignoring version ${r.versionId} of model ${r.modelId}\n`);
     });
   updates
@@ -65,7 +86,7 @@ export function registerLibrary(program: Command, ctx: CliContext): void {
         const added = (await c.request('add', { version: u.latestVersionId })).match((x) => x, fail);
         const job = opts.wait ? await waitForJob(c, added.job) : added.job;
         if (opts.json) printJson(job);
-        else if (!opts.wait) process.stdout.write(`${describeJob(job)}\n`);
+        else process.stdout.write(`${describeJob(job)}\n`);
         if (opts.wait) exitForWaited(job);
       });
     });

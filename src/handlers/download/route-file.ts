@@ -2,11 +2,9 @@ import { err, ok, type Result } from 'neverthrow';
 import type { EventDataOf } from '../../events/index.js';
 import { sanitizeFileName } from '../../lib/file-name.js';
 import { decideRoute, type RouteDecision } from '../../routing/decide.js';
-import { buildModelRoots, destinationPath, DEFAULT_TEMPLATE } from '../../routing/destinations.js';
-import { existsSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, sep } from 'node:path';
-import { detectFolderAliases, readExtraModelPaths } from '../../routing/destinations-io.js';
-import type { ExtraModelPathsSection } from '../../routing/extra-model-paths.js';
+import { destinationPath, DEFAULT_TEMPLATE } from '../../routing/destinations.js';
+import { isAbsolute, relative, sep } from 'node:path';
+import { loadModelRoots } from '../../routing/destinations-io.js';
 import { inspectModelFile } from '../../routing/inspect.js';
 
 export type RouteError = { readonly code: 'UNROUTABLE' | 'DESTINATION_INVALID'; readonly message: string };
@@ -19,19 +17,6 @@ export interface RouterOptions {
   /** A section of that file, or a base path, where new downloads go. */
   readonly preferredRoot?: string | null;
   readonly log?: (message: string) => void;
-}
-
-/** The yaml is read on each placement, so an edit applies to the next download without a restart. */
-async function extraSections(options: RouterOptions): Promise<readonly ExtraModelPathsSection[]> {
-  const path = options.extraModelPaths ?? join(dirname(options.modelsDir), 'extra_model_paths.yaml');
-  if (options.extraModelPaths == null && !existsSync(path)) return [];
-  const read = await readExtraModelPaths(path);
-  if (read.isErr()) {
-    options.log?.(`ignoring ${path}: ${read.error.message}`);
-    return [];
-  }
-  for (const w of read.value.warnings) options.log?.(`${path}: ${w}`);
-  return read.value.sections;
 }
 
 type Decided = EventDataOf<'routing.decided'>;
@@ -66,10 +51,12 @@ export async function decideFileRoute(partPath: string, resolved: EventDataOf<'d
  * current) the user's tree already has. Pure in the recorded decision, so a resumed job lands on the same path.
  */
 export async function destinationFor(options: RouterOptions, decided: Decided, resolved: EventDataOf<'download.resolved'>): Promise<Result<string, RouteError>> {
-  const roots = buildModelRoots({ modelsDir: options.modelsDir, aliases: await detectFolderAliases(options.modelsDir), extra: await extraSections(options) });
+  const { roots, aliases, warnings } = await loadModelRoots(options);
+  for (const w of warnings) options.log?.(w);
   const dest = destinationPath({
     folder: decided.folder,
     roots,
+    aliases,
     preferredRoot: options.preferredRoot ?? null,
     template: options.template ?? DEFAULT_TEMPLATE,
     values: {

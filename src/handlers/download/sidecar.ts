@@ -2,7 +2,7 @@ import { request } from 'undici';
 import type { JobFold } from '../../events/download.decider.js';
 import type { RouteDecision } from '../../routing/decide.js';
 import { pickPreview, type PreviewCandidate } from '../../sidecar/preview.js';
-import { savePreview, writeModelSidecar } from '../../sidecar/sidecar-file.js';
+import { findExistingPreview, savePreview, writeModelSidecar } from '../../sidecar/sidecar-file.js';
 import { stat } from 'node:fs/promises';
 
 /** A preview larger than this is not a preview. */
@@ -27,19 +27,22 @@ async function fetchPreview(url: string): Promise<{ bytes: Buffer; contentType: 
 }
 
 /**
- * Writes `<stem>.metadata.json` (merged with any sidecar already there) and, when CivitAI has an image at or
- * below the allowed NSFW level, `<stem>.preview.<ext>`. A preview that cannot be fetched is skipped: the model
- * and its metadata matter more.
+ * Writes `<stem>.metadata.json` (merged with any sidecar already there) with the version and, when given, the
+ * model (`/models/:id`: tags, description, creator, license) and, when CivitAI has an image at or below the
+ * allowed NSFW level and no preview of any kind sits beside the model yet, `<stem>.preview.<ext>`. A preview that
+ * cannot be fetched is skipped: the model and its metadata matter more.
  */
 export async function writeSidecarWithPreview(
   policy: { maxNsfwLevel: number },
   modelPath: string,
   job: JobFold,
   decision: RouteDecision,
+  model: Readonly<Record<string, unknown>> | null = null,
 ): Promise<{ path: string; previewPath: string | null }> {
   const version = job.resolved?.civitai ?? null;
-  const choice = pickPreview(((version?.images as PreviewCandidate[] | undefined) ?? []), { maxNsfwLevel: policy.maxNsfwLevel });
-  let preview: { path: string; nsfwLevel: number } | null = null;
+  const existingPreview = await findExistingPreview(modelPath);
+  const choice = existingPreview ? null : pickPreview(((version?.images as PreviewCandidate[] | undefined) ?? []), { maxNsfwLevel: policy.maxNsfwLevel });
+  let preview: { path: string; nsfwLevel: number } | null = existingPreview ? { path: existingPreview, nsfwLevel: 0 } : null;
   if (choice) {
     const fetched = await fetchPreview(choice.url).catch(() => null);
     if (fetched) {
@@ -54,6 +57,7 @@ export async function writeSidecarWithPreview(
     importedAt: now,
     sha256: job.transferredSha256,
     version,
+    model,
     preview,
     route: decision,
     decidedAt: now,

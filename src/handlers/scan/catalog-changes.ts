@@ -48,7 +48,7 @@ export function catalogChanges(catalog: readonly CatalogEntry[], seen: readonly 
   const { moved, appeared, vanished } = detectChanges(previous, current);
   const seenByPath = new Map(current.map((f) => [f.path, f]));
 
-  for (const m of moved) changes.push({ type: 'file.moved', data: { from: m.from, to: m.to, sha256: m.sha256 } });
+  for (const m of moved) changes.push({ type: 'file.moved', data: { from: m.from, to: m.to, sha256: m.sha256, folder: seenByPath.get(m.to)!.folder } });
   for (const a of appeared) changes.push(discovered(seenByPath.get(a.path)!));
   for (const row of previous) {
     if (row.missing && seenByPath.has(row.path)) changes.push({ type: 'file.returned', data: { path: row.path, sha256: row.sha256 } });

@@ -1,5 +1,7 @@
-// Which catalog paths one scan could have seen. A file under a root that is absent (an unmounted drive) or a
-// folder that could not be read is not known to be gone, so the scan must not call it missing.
+// Which catalog paths one scan could have seen. A file under a folder that is gone (a root or a symlink whose
+// target no longer exists, a mount that went away) is missing; a file under a folder that could not be read for
+// another reason (permissions) is not known to be gone, so the scan must not call it missing.
+import type { WalkWarning } from '../../scan/walk.js';
 
 const isUnder = (path: string, dir: string): boolean => path === dir || path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
 
@@ -22,8 +24,15 @@ export function scanScope(input: ScanScopeInput): (catalogPath: string) => boole
   };
 }
 
-/** The first folder below the file's root: `loras/x/y.safetensors` → `loras`; a file in the root itself → `.`. */
-export function folderOf(pathInRoot: string): string {
-  const slash = pathInRoot.indexOf('/');
-  return slash > 0 ? pathInRoot.slice(0, slash) : '.';
+/** Errors of a filesystem that went away: an unplugged or unmounted drive, a dead network or FUSE mount. */
+const VANISHED = new Set(['ENOENT', 'ENOTCONN', 'ESTALE', 'ENODEV', 'ENXIO', 'EHOSTDOWN', 'EIO']);
+
+/**
+ * What a walk warning says about the files below its path: `gone` (a missing root, a symlink pointing at nothing,
+ * a mount that vanished: ComfyUI cannot see them either, so they are missing) or `unknown` (unreadable for another
+ * reason, such as permissions: left as they were).
+ */
+export function warningMeans(warning: WalkWarning): 'gone' | 'unknown' {
+  if (warning.code === 'ROOT_MISSING' || warning.code === 'BROKEN_SYMLINK') return 'gone';
+  return warning.errno !== undefined && VANISHED.has(warning.errno) ? 'gone' : 'unknown';
 }

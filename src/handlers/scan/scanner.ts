@@ -16,23 +16,34 @@ import { modelPathOf } from '../download/route-file.js';
 import { catalogChanges, type SeenFile } from './catalog-changes.js';
 import { identifyHashes, type Identification } from './identify.js';
 import { writeIdentifiedSidecar } from './identified-sidecar.js';
-import { folderOf, scanScope } from './scan-scope.js';
+import { followModelMove } from '../../sidecar/companions.js';
+import { folderOfModelsPath } from '../../routing/folders.js';
+import { scanScope, warningMeans } from './scan-scope.js';
 
 export interface ScannerDeps {
   store: EventStore;
   db: OpenedDatabase;
   client: CivitaiClient;
   log: Log;
-  /** The root; events carry paths relative to it. */
+  /** ComfyUI's models folder, always a root; events carry paths relative to it. */
   modelsDir: string;
-  /** More roots (extra_model_paths.yaml); paths stay absolute for those. */
-  extraRoots?: readonly string[];
+  /**
+   * The other folders ComfyUI searches (extra_model_paths.yaml), asked before each scan so an edit of the yaml
+   * applies to the next one; paths stay absolute for files outside the models folder.
+   */
+  extraRoots?: () => Promise<readonly ScanRoot[]>;
   /** Staging/quarantine folders the walk must skip. */
   ownDirs: readonly string[];
   /** Default 2. */
   hashConcurrency?: number;
   previewMaxNsfwLevel: number;
   now?: () => number;
+}
+
+/** A folder to walk and the ComfyUI folder key of every model file below it. */
+export interface ScanRoot {
+  readonly path: string;
+  readonly folder: string;
 }
 
 export interface ScanSummary {
@@ -87,8 +98,6 @@ const errnoOf = (e: unknown): string | undefined => (e as NodeJS.ErrnoException 
 export function createScanner(deps: ScannerDeps): Scanner {
   const { store, db, log, modelsDir } = deps;
   const now = deps.now ?? Date.now;
-  const extraRoots = deps.extraRoots ?? [];
-  const roots = [modelsDir, ...extraRoots];
   const concurrency = Math.max(1, deps.hashConcurrency ?? 2);
   let current: Promise<ScanSummary> | undefined;
   let progress: ScanProgress | null = null;
@@ -105,12 +114,25 @@ export function createScanner(deps: ScannerDeps): Scanner {
     if (appended.isErr()) throw new Error(`the scan could not record what it found: ${appended.error.message}`);
   }
 
-  async function walk(onWarning: (w: WalkWarning) => void): Promise<WalkedModel[]> {
+  /**
+   * The yaml's folders come first, so that one inside the models folder is walked under its own key; the models
+   * folder then covers ComfyUI's own folders (and any other folder in it), each directory walked once.
+   */
+  async function scanRoots(): Promise<{ paths: string[]; folderOf: (root: string, inRoot: string) => string }> {
+    const extra = ((await deps.extraRoots?.()) ?? []).filter((r) => r.path !== modelsDir);
+    const keys = new Map(extra.map((r) => [r.path, r.folder]));
+    return {
+      paths: [...new Set([...extra.map((r) => r.path), modelsDir])],
+      folderOf: (root, inRoot) => keys.get(root) ?? folderOfModelsPath(inRoot),
+    };
+  }
+
+  async function walk(roots: Awaited<ReturnType<typeof scanRoots>>, onWarning: (w: WalkWarning) => void): Promise<WalkedModel[]> {
     const walked: WalkedModel[] = [];
-    const ownDirs = [...deps.ownDirs, ...roots.map((root) => join(root, '.comfyui-dl'))];
-    for await (const file of walkModelFiles(roots, { extensions: MODEL_FILE_EXTENSIONS, ownDirs, onWarning })) {
+    const ownDirs = [...deps.ownDirs, ...roots.paths.map((root) => join(root, '.comfyui-dl'))];
+    for await (const file of walkModelFiles(roots.paths, { extensions: MODEL_FILE_EXTENSIONS, ownDirs, onWarning })) {
       const inRoot = relative(file.root, file.path).split(sep).join('/');
-      walked.push({ file, path: modelPathOf(modelsDir, file.path), folder: folderOf(inRoot), statAtMs: now() });
+      walked.push({ file, path: modelPathOf(modelsDir, file.path), folder: roots.folderOf(file.root, inRoot), statAtMs: now() });
       progress = { phase: 'walking', done: walked.length, total: walked.length };
     }
     return walked;
@@ -203,6 +225,20 @@ export function createScanner(deps: ScannerDeps): Scanner {
     };
   }
 
+  /** Sidecars and previews left behind by a moved model file follow it, and its sidecar is pointed at it. */
+  async function followMoves(scanId: string, moves: readonly { from: string; to: string; sha256: string }[]): Promise<void> {
+    for (const move of moves) {
+      try {
+        const moved = await followModelMove(absolute(move.from), absolute(move.to), MODEL_FILE_EXTENSIONS);
+        if (moved.length === 0) continue;
+        const named = moved.map((m) => ({ from: modelPathOf(modelsDir, m.from), to: modelPathOf(modelsDir, m.to) }));
+        await record(scanId, [{ streamId: `file-${move.sha256}`, event: { eventId: `${scanId}:sidecar.moved:${move.to}`, type: 'sidecar.moved', data: { path: move.to, moved: named } } }]);
+      } catch (e) {
+        log(`scan: the sidecar or preview of ${move.from} could not follow it to ${move.to}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  }
+
   /** Every answer CivitAI gave, by hash: one narrow read, however many files (no limit on bound parameters). */
   async function identities(): Promise<Map<string, { known: number; checked_at: string }>> {
     const rows = await db.kysely.selectFrom('view_identity').select(['sha256', 'known', 'checked_at']).execute();
@@ -240,11 +276,24 @@ export function createScanner(deps: ScannerDeps): Scanner {
     return outcome.identified;
   }
 
+  /** The models of the identified files, asked once for all of them (the client sends 100 ids per request). */
+  async function modelsOf(identified: readonly Identification[]): Promise<Map<number, Record<string, unknown>>> {
+    const ids = [...new Set(identified.map((i) => i.version.modelId))];
+    if (ids.length === 0) return new Map();
+    const answer = await deps.client.getModels({ ids });
+    if (answer.isErr()) {
+      log(`scan: could not fetch the models' tags, description and license (${answer.error.message}); the sidecars get the version's data`);
+      return new Map();
+    }
+    return new Map(answer.value.map((model) => [model.id, model as Record<string, unknown>]));
+  }
+
   async function writeSidecars(identified: readonly Identification[], pathsBySha: ReadonlyMap<string, readonly string[]>): Promise<void> {
+    const models = await modelsOf(identified);
     for (const { sha256, version } of identified) {
       for (const path of pathsBySha.get(sha256) ?? []) {
         try {
-          await writeIdentifiedSidecar({ maxNsfwLevel: deps.previewMaxNsfwLevel }, absolute(path), sha256, version);
+          await writeIdentifiedSidecar({ maxNsfwLevel: deps.previewMaxNsfwLevel }, absolute(path), sha256, version, models.get(version.modelId) ?? null);
         } catch (e) {
           log(`scan: no sidecar for ${path}: ${e instanceof Error ? e.message : String(e)}`);
         }
@@ -257,26 +306,34 @@ export function createScanner(deps: ScannerDeps): Scanner {
     const startedAt = performance.now();
     const scanId = randomUUID();
     const streamId = `scan-${scanId}`;
-    await record(scanId, [{ streamId, event: { eventId: `${scanId}:started`, type: 'scan.started', data: { roots } } }]);
+    const roots = await scanRoots();
+    await record(scanId, [{ streamId, event: { eventId: `${scanId}:started`, type: 'scan.started', data: { roots: roots.paths } } }]);
     // Taken before the walk: a file a download places meanwhile is not in it, so it can never be called missing.
     const catalog = await db.kysely.selectFrom('view_catalog').select(['path', 'sha256', 'missing']).execute();
 
     const unscannedRoots = new Set<string>();
     const unseen: string[] = [];
+    const absentRoots: string[] = [];
     progress = { phase: 'walking', done: 0, total: 0 };
-    const walked = await walk((w) => {
-      if (roots.includes(w.path)) unscannedRoots.add(w.path);
-      else unseen.push(modelPathOf(modelsDir, w.path));
+    const walked = await walk(roots, (w) => {
+      // What is gone is simply not seen, so the files below it are missing; what is unreadable is left alone.
+      if (w.code === 'ROOT_MISSING') return void absentRoots.push(w.path);
+      if (warningMeans(w) === 'unknown') {
+        if (roots.paths.includes(w.path)) unscannedRoots.add(w.path);
+        else unseen.push(modelPathOf(modelsDir, w.path));
+      }
       log(`scan: ${w.message}`);
     });
+    if (absentRoots.length > 0) log(`scan: ${absentRoots.length} model folder(s) do not exist (yet): ${absentRoots.join(', ')}; files recorded there, if any, are missing`);
 
     const { seen, hashed, cached } = await hashAll(scanId, walked, unseen);
-    const inScope = scanScope({ modelsDir, extraRoots, unscannedRoots, unseen });
+    const inScope = scanScope({ modelsDir, extraRoots: roots.paths.filter((r) => r !== modelsDir), unscannedRoots, unseen });
     const changes = catalogChanges(catalog.map((r) => ({ ...r, missing: r.missing === 1 })), seen, inScope);
     await record(scanId, changes.map((c) => ({
       streamId: `file-${c.data.sha256}`,
       event: { eventId: `${scanId}:${c.type}:${'to' in c.data ? c.data.to : c.data.path}`, type: c.type, data: c.data },
     })));
+    await followMoves(scanId, changes.flatMap((c) => (c.type === 'file.moved' ? [c.data] : [])));
 
     const pathsBySha = new Map<string, string[]>();
     for (const f of seen) {

@@ -82,7 +82,7 @@ export async function startHubSimulator(options: HubSimulatorOptions = {}): Prom
   const recordHub = recorder(requests, 'hub');
   storageServer.on('request', guarded('hub simulator', (req, res) => {
     recordStorage(req);
-    handleStorageRequest({ catalog, signer, faults, label: 'hub simulator' }, req, res);
+    return handleStorageRequest({ catalog, signer, faults, label: 'hub simulator' }, req, res);
   }));
   hubServer.on('request', guarded('hub simulator', (req, res) => {
     recordHub(req);
