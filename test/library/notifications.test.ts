@@ -29,7 +29,7 @@ describe('desktop notifications from the log', () => {
   const append = async (streamId: string, event: NewEvent) => (await t.store.append([{ streamId, events: [event], metadata: { actor: 'daemon' } }]))._unsafeUnwrap();
   const sent = () => eventsOfType(t, 'notification.sent').map((e) => e.data);
   const discover = (eventId: string, versionId: number) =>
-    await append('model-1001', { eventId, type: 'model.version_discovered', data: { modelId: 1001, versionId, versionName: 'v2.0', publishedAt: null, baseModel: 'SD 1.5', installedVersionId: 2001 } });
+    append('model-1001', { eventId, type: 'model.version_discovered', data: { modelId: 1001, versionId, versionName: 'v2.0', publishedAt: null, baseModel: 'SD 1.5', installedVersionId: 2001 } });
 
   beforeEach(async () => {
     t = await openTempStore(() => new Date());
