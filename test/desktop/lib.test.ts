@@ -100,8 +100,10 @@ describe('timeline', () => {
     // The example: a 24 KB file is not "0.0 MB".
     expect(summarizeEvent({ type: 'download.transfer_completed', data: { sha256: 'a'.repeat(64), bytes: 24_576 } })).toBe('24.0 KiB received');
     // A type this app does not know yet still reads as words, never as JSON.
-    expect(summarizeEvent({ type: 'download.retry_scheduled', data: { attempt: 2, nextAttemptAt: '2026-01-01T00:00:05Z', reason: { nested: 1 } } }))
+    expect(summarizeEvent({ type: 'download.someday_happened', data: { attempt: 2, nextAttemptAt: '2026-01-01T00:00:05Z', reason: { nested: 1 } } }))
       .toBe('attempt: 2 · next attempt at: 2026-01-01T00:00:05Z');
+    expect(summarizeEvent({ type: 'download.retry_scheduled', data: { retry: 2, code: 'NETWORK', message: 'the storage host refused the connection', delayMs: 7400 } }))
+      .toBe('Trying again in 7 s (retry 2): The storage host refused the connection');
   });
 });
 

@@ -88,6 +88,7 @@ const SUMMARIES: Readonly<Record<string, Summary>> = {
     `${d.segment === null ? 'Checking the file' : `Connection ${text(d.segment)}`}: ${d.failure === 'stall' ? 'stalled' : 'failed'} (${text(d.detail)}); again in ${seconds(d.delayMs)}`,
   'download.url_refreshed': (d) => `Asked for a fresh download link: ${text(d.reason)}`,
   'routing.decided': (d) => `${text(d.folder)} — ${text(d.reason)}`,
+  'sidecar.moved': (d) => `${plural(Array.isArray(d.moved) ? d.moved.length : 0, 'sidecar or preview', 'sidecars and previews')} followed ${text(d.path)}`,
   'sidecar.written': (d) => `${text(d.path)}${d.previewPath ? ' with a preview' : ''}`,
   'scan.started': (d) => `Scanning ${plural(Array.isArray(d.roots) ? d.roots.length : 0, 'folder')}: ${list(d.roots)}`,
   'scan.completed': (d) => `${plural(d.files, 'file')}, ${text(d.discovered)} new, ${text(d.identified)} identified, ${text(d.missing)} missing, ${text(d.hashed)} hashed`,
