@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { err, ok, type Result } from 'neverthrow';
 import { eventRegistry } from '../events/index.js';
+import { redactingRegistry } from '../events/redacting-registry.js';
 import type { SubscribeHandler } from '../ipc/server.js';
 import { startIpcServer } from '../ipc/server.js';
 import { projections } from '../projections/index.js';
@@ -51,7 +52,11 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
     return err(opened.error);
   }
   const db = opened.value;
-  const store = createEventStore(db.sqlite, eventRegistry, projections, () => new Date());
+  const secrets = (): string[] => {
+    const key = settings.apiKey();
+    return key ? [key] : [];
+  };
+  const store = createEventStore(db.sqlite, redactingRegistry(eventRegistry, secrets), projections, () => new Date());
   await store.catchUpProjections();
 
   const startedAt = Date.now();
@@ -117,7 +122,7 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
     includeEarlyAccess: settings.earlyAccessUpdates,
     sameBaseModelOnly: settings.sameBaseModelUpdates,
   });
-  const notifier = createNotifier({ appName: 'comfyui-dl', secrets: settings.apiKey() ? [settings.apiKey()!] : [] });
+  const notifier = createNotifier({ appName: 'comfyui-dl', secrets: secrets() });
   const notifications = startNotifications({ store, db, notifier, log });
   library.scanner = scanner;
   library.poller = poller;
