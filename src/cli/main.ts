@@ -12,12 +12,15 @@ import { registerWatch } from './commands/watch.js';
 import { createCliContext, registerSettingOptions } from './context.js';
 import { CliExit, EXIT } from './exit.js';
 import { PACKAGE_VERSION } from '../lib/project-root.js';
+import { printErr, printOut } from './output.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('comfyui-dl')
     .description('Model manager for ComfyUI: verified, resumable CivitAI downloads, placed where ComfyUI looks.')
     .version(PACKAGE_VERSION, '-V, --version', 'print the version')
     .showHelpAfterError('(run `comfyui-dl --help` for usage)')
+    // Commander quotes unknown arguments back: its output goes through the same filter as ours.
+    .configureOutput({ writeOut: printOut, writeErr: printErr })
     .exitOverride();
   const ctx = createCliContext(program);
   for (const register of [registerDaemon, registerDownloads, registerLibrary, registerStatus, registerHistory, registerReplay, registerWatch, registerConfig, registerService, registerUi]) {
@@ -29,7 +32,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return EXIT.OK;
   } catch (e) {
     if (e instanceof CliExit) {
-      if (e.message) process.stderr.write(`comfyui-dl: ${e.message}\n`);
+      if (e.message) printErr(`comfyui-dl: ${e.message}\n`);
       return e.exitCode;
     }
     if (e instanceof CommanderError) {

@@ -4,8 +4,9 @@ import { maskKey, saveApiKey } from '../../config/index.js';
 import { SETTING_KEYS } from '../../config/settings.js';
 import { withClient } from '../client.js';
 import { CliExit, EXIT, fail } from '../exit.js';
-import { printJson, table } from '../format.js';
+import { table } from '../format.js';
 import type { CliContext } from '../context.js';
+import { printErr, printJson, printOut } from '../output.js';
 
 /** Reads the key without echoing it on a terminal, or from a pipe; never from argv, where `ps` would show it. */
 async function readKey(): Promise<string> {
@@ -16,11 +17,11 @@ async function readKey(): Promise<string> {
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
   const muted = rl as unknown as { _writeToOutput: (s: string) => void };
-  process.stderr.write('CivitAI API key (input hidden): ');
+  printErr('CivitAI API key (input hidden): ');
   muted._writeToOutput = () => undefined;
   const key = await new Promise<string>((resolve) => rl.question('', resolve));
   rl.close();
-  process.stderr.write('\n');
+  printErr('\n');
   return key.trim();
 }
 
@@ -35,7 +36,7 @@ export function registerConfig(program: Command, ctx: CliContext): void {
       const rows = SETTING_KEYS.map((k) => ({ setting: k, value: c[k], source: c.sources[k] }));
       const apiKey = { value: c.hasApiKey ? maskKey(c.apiKey) : null, source: c.sources.apiKey };
       if (opts.json) return printJson({ configFile: c.configFile, settings: Object.fromEntries(rows.map((r) => [r.setting, { value: r.value, source: r.source }])), apiKey });
-      process.stdout.write(`${table(['SETTING', 'VALUE', 'FROM'], [
+      printOut(`${table(['SETTING', 'VALUE', 'FROM'], [
         ...rows.map((r) => [r.setting, String(r.value), r.source]),
         ['apiKey', apiKey.value ?? '(none: set one with `comfyui-dl config set-key`)', apiKey.source ?? '-'],
       ])}\nconfig file: ${c.configFile}\n`);
@@ -50,7 +51,7 @@ export function registerConfig(program: Command, ctx: CliContext): void {
       const n = Number(value);
       if (!/^\d+$/.test(value) || n < 1 || n > 16) throw new CliExit(EXIT.USAGE, `${key} must be a whole number from 1 to 16, got '${value}'`);
       const r = await withClient(await ctx.socket(), async (c) => (await c.request('settings.set', { key, value: n })).match((x) => x, fail));
-      process.stdout.write(`${r.key} is now ${r.value}\n`);
+      printOut(`${r.key} is now ${r.value}\n`);
     });
   config
     .command('set-key')
@@ -60,6 +61,6 @@ export function registerConfig(program: Command, ctx: CliContext): void {
       const key = await readKey();
       if (!key) throw new CliExit(EXIT.USAGE, 'no key given: paste it at the prompt, or pipe it in (`comfyui-dl config set-key < keyfile`)');
       (await saveApiKey(key, c.configFile)).match(() => undefined, fail);
-      process.stdout.write(`saved the key ${maskKey(key)} in ${c.configFile}; restart the daemon to use it\n`);
+      printOut(`saved the key ${maskKey(key)} in ${c.configFile}; restart the daemon to use it\n`);
     });
 }

@@ -4,9 +4,10 @@ import type { IpcClient } from '../../ipc/client.js';
 import type { JobJson } from '../../ipc/protocol.js';
 import { withClient } from '../client.js';
 import { CliExit, EXIT, fail } from '../exit.js';
-import { formatBytes, printJson, table } from '../format.js';
+import { formatBytes, table } from '../format.js';
 import { createProgressView } from '../progress.js';
 import type { CliContext } from '../context.js';
+import { printErr, printJson, printOut } from '../output.js';
 
 
 const percent = (j: JobJson) => (j.bytesTotal ? `${Math.floor((j.bytesDone / j.bytesTotal) * 100)}%` : '-');
@@ -67,7 +68,7 @@ export function registerDownloads(program: Command, ctx: CliContext): void {
       await withClient(await ctx.socket(), async (c) => {
         const added = (await c.request('add', { ref, model: opts.model, version: opts.version, file: opts.file })).match((r) => r, fail);
         let job = added.job;
-        process.stderr.write(added.existing ? `already have it: ${describeJob(job)}\n` : `queued job ${job.id}: ${jobName(job)}, ${formatBytes(job.bytesTotal)}\n`);
+        printErr(added.existing ? `already have it: ${describeJob(job)}\n` : `queued job ${job.id}: ${jobName(job)}, ${formatBytes(job.bytesTotal)}\n`);
         if (opts.wait) job = await waitForJob(c, job);
         if (opts.json) printJson(job);
         if (opts.wait && job.state !== 'completed') throw new CliExit(EXIT.FAILED, '');
@@ -82,8 +83,8 @@ export function registerDownloads(program: Command, ctx: CliContext): void {
     .action(async (opts: { all?: boolean; json?: boolean }) => {
       const { jobs } = await withClient(await ctx.socket(), async (c) => (await c.request('queue', { all: opts.all })).match((r) => r, fail));
       if (opts.json) return printJson(jobs);
-      if (jobs.length === 0) return void process.stdout.write(opts.all ? 'no jobs\n' : 'the queue is empty (see `comfyui-dl queue --all` for finished jobs)\n');
-      process.stdout.write(`${table(['JOB', 'STATE', 'DONE', 'SIZE', 'MODEL', 'DETAIL'], jobs.map((j) => [
+      if (jobs.length === 0) return void printOut(opts.all ? 'no jobs\n' : 'the queue is empty (see `comfyui-dl queue --all` for finished jobs)\n');
+      printOut(`${table(['JOB', 'STATE', 'DONE', 'SIZE', 'MODEL', 'DETAIL'], jobs.map((j) => [
         j.id, j.state, percent(j), formatBytes(j.bytesTotal), jobName(j), j.state === 'completed' ? j.path ?? '' : j.error ?? '',
       ]))}\n`);
     });
@@ -97,7 +98,7 @@ export function registerDownloads(program: Command, ctx: CliContext): void {
       .action(async (job: string, opts: { json?: boolean }) => {
         const r = await withClient(await ctx.socket(), async (c) => (await c.request(name, { job })).match((x) => x, fail));
         if (opts.json) return printJson(r.job);
-        process.stdout.write(`${describeJob(r.job)}\n`);
+        printOut(`${describeJob(r.job)}\n`);
       });
   }
 
@@ -108,8 +109,8 @@ export function registerDownloads(program: Command, ctx: CliContext): void {
     .action(async (opts: { json?: boolean }) => {
       const { models } = await withClient(await ctx.socket(), async (c) => (await c.request('list')).match((r) => r, fail));
       if (opts.json) return printJson(models);
-      if (models.length === 0) return void process.stdout.write('no models yet: add one with `comfyui-dl add <civitai url>`\n');
-      process.stdout.write(`${table(['PATH', 'TYPE', 'BASE', 'SIZE', 'MODEL'], models.map((m) => [
+      if (models.length === 0) return void printOut('no models yet: add one with `comfyui-dl add <civitai url>`\n');
+      printOut(`${table(['PATH', 'TYPE', 'BASE', 'SIZE', 'MODEL'], models.map((m) => [
         m.path, m.type ?? m.folder, m.baseModel ?? '-', formatBytes(m.sizeBytes), m.modelName ? `${m.modelName} / ${m.versionName}` : '(unknown)',
       ]))}\n`);
     });

@@ -7,6 +7,7 @@ import { projectRoot } from '../../lib/project-root.js';
 import { wholeNumber } from '../args.js';
 import type { CliContext } from '../context.js';
 import { CliExit, EXIT } from '../exit.js';
+import { printErr, printOut } from '../output.js';
 
 export function registerUi(program: Command, ctx: CliContext): void {
   program
@@ -27,20 +28,20 @@ export function registerUi(program: Command, ctx: CliContext): void {
 
       const probe = await connectIpc(socket, { client: 'comfyui-dl-ui', timeoutMs: 1000 });
       if (probe.isOk()) await probe.value.close();
-      else process.stderr.write(`comfyui-dl: warning: ${probe.error.message}; the app shows the daemon offline until it starts\n`);
+      else printErr(`comfyui-dl: warning: ${probe.error.message}; the app shows the daemon offline until it starts\n`);
 
-      process.stdout.write(`comfyui-dl ui: open ${gateway.launchUrl}\n`);
+      printOut(`comfyui-dl ui: open ${gateway.launchUrl}\n`);
       if (opts.open) {
         const launcher = appWindowLauncher(gateway.openUrl);
         const opened = launcher === undefined ? { ok: false as const, message: 'no chromium, chrome or xdg-open on PATH' } : await launch(launcher);
-        if (!opened.ok) process.stderr.write(`comfyui-dl: could not open a window (${opened.message}): open the address above in a browser\n`);
+        if (!opened.ok) printErr(`comfyui-dl: could not open a window (${opened.message}): open the address above in a browser\n`);
       }
       // Listening for Ctrl-C before saying so: whoever reads the line may press it at once.
       const stopped = new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
-      process.stdout.write('Serving the app; Ctrl-C to stop.\n');
+      printOut('Serving the app; Ctrl-C to stop.\n');
       await stopped;
       await gateway.close();
     });
