@@ -23,7 +23,7 @@ import { createNotifier } from '../notify/notifier.js';
 import { writeSidecarWithPreview } from '../handlers/download/sidecar.js';
 import { buildMethods, liveSetting, type LibraryHandlers } from './methods.js';
 import { viewQueries } from './views.js';
-import { acquirePidLock } from './pid-lock.js';
+import { acquireDataDirLock } from './data-dir-lock.js';
 import type { DaemonSettings } from './settings.js';
 import { PACKAGE_VERSION as VERSION } from '../lib/project-root.js';
 
@@ -42,7 +42,7 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
   } catch (e) {
     return err({ code: 'DATA_DIR_UNWRITABLE', message: `cannot create the data folder ${settings.dataDir}: ${(e as Error).message}; choose another with --data-dir or COMFYUI_DL_DATA_DIR` });
   }
-  const lock = acquirePidLock(join(settings.dataDir, 'daemon.pid'));
+  const lock = acquireDataDirLock(settings.dataDir);
   if (lock.isErr()) return err(lock.error);
 
   const dbPath = join(settings.dataDir, 'events.db');

@@ -2,9 +2,17 @@ import type { Config } from '../config/index.js';
 import { startDaemon } from './daemon.js';
 import { createLog } from './log.js';
 
-/** `comfyui-dl daemon`: runs until SIGTERM or SIGINT, then stops cleanly. Returns the process exit code. */
+const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
+/** `comfyui-dl daemon`: runs until SIGTERM, SIGINT or SIGHUP, then stops cleanly. Returns the process exit code. */
 export async function runDaemonUntilSignal(config: Config): Promise<number> {
   const log = createLog(() => (config.apiKey ? [config.apiKey] : []));
+  // SIGHUP too: a closed terminal or an SSH session that drops must not kill the daemon mid-write and leave its
+  // socket and pid file behind. Every one of them stops it the same graceful way, even one that arrives while it
+  // is still starting (the stop then follows the start).
+  const stopRequested = new Promise<void>((resolve) => {
+    for (const signal of STOP_SIGNALS) process.once(signal, resolve);
+  });
   const started = await startDaemon(
     {
       modelsDir: config.modelsDir,
@@ -35,10 +43,7 @@ export async function runDaemonUntilSignal(config: Config): Promise<number> {
     log(`fatal: ${e.stack ?? e.message}`);
     process.exit(70);
   });
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
+  await stopRequested;
   log('stopping: finishing the current transaction, closing the log and the socket');
   await started.value.stop();
   return 0;
