@@ -13,7 +13,7 @@ export function registerUi(program: Command, ctx: CliContext): void {
   program
     .command('ui')
     .description('open the desktop app: a local server on 127.0.0.1 bridging to the daemon, shown in an app window (Ctrl-C to stop)')
-    .option('--no-open', 'only print the address to open')
+    .option('--no-open', 'open no window: print the address to open, with its access token')
     .option('--port <port>', 'listen on this port (default: a free one)', wholeNumber('--port'))
     .action(async (opts: { open: boolean; port?: number }) => {
       const socket = await ctx.socket();
@@ -30,11 +30,17 @@ export function registerUi(program: Command, ctx: CliContext): void {
       if (probe.isOk()) await probe.value.close();
       else printErr(`comfyui-dl: warning: ${probe.error.message}; the app shows the daemon offline until it starts\n`);
 
-      printOut(`comfyui-dl ui: open ${gateway.launchUrl}\n`);
-      if (opts.open) {
+      // The address with the token is a key to the app: printed only when asked for (--no-open), never when the
+      // window got a one-time launch code, or it would end up in terminal scrollback, logs and the journal.
+      if (!opts.open) printOut(`comfyui-dl ui: open ${gateway.launchUrl}\n`);
+      else {
         const launcher = appWindowLauncher(gateway.openUrl);
         const opened = launcher === undefined ? { ok: false as const, message: 'no chromium, chrome or xdg-open on PATH' } : await launch(launcher);
-        if (!opened.ok) printErr(`comfyui-dl: could not open a window (${opened.message}): open the address above in a browser\n`);
+        if (!opened.ok) {
+          await gateway.close();
+          throw new CliExit(EXIT.FAILED, `could not open a window (${opened.message}): run \`comfyui-dl ui --no-open\` and open the address it prints in a browser`);
+        }
+        printOut(`comfyui-dl ui: serving ${gateway.url} in an app window\n`);
       }
       // Listening for Ctrl-C before saying so: whoever reads the line may press it at once.
       const stopped = new Promise<void>((resolve) => {
