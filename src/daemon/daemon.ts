@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { err, ok, type Result } from 'neverthrow';
 import { eventRegistry } from '../events/index.js';
 import { redactingRegistry } from '../events/redacting-registry.js';
-import type { SubscribeHandler } from '../ipc/server.js';
+import type { IpcStats, SubscribeHandler } from '../ipc/server.js';
 import { startIpcServer } from '../ipc/server.js';
 import { projections } from '../projections/index.js';
 import { openDatabase } from '../store/database.js';
@@ -98,11 +98,12 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
 
   // Filled in once the handlers start, after the socket is up; the methods read it when called.
   const library: LibraryHandlers = { scanner: undefined, poller: undefined };
+  let ipcStats: () => IpcStats | undefined = () => undefined;
   const server = await startIpcServer({
     socketPath: settings.socket,
     version: VERSION,
     log,
-    methods: buildMethods({ store, db, views, client, hashPool, settings, startedAt, dbPath, library }),
+    methods: buildMethods({ store, db, views, client, hashPool, settings, startedAt, dbPath, library, ipcStats: () => ipcStats() }),
     subscribe,
   });
   if (server.isErr()) {
@@ -110,6 +111,7 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
     lock.value.release();
     return err(server.error);
   }
+  ipcStats = server.value.stats;
   const scanner = createScanner({
     store, db, client, log,
     modelsDir: settings.modelsDir,
