@@ -24,6 +24,7 @@ import { writeSidecarWithPreview } from '../handlers/download/sidecar.js';
 import { buildMethods, liveSetting, type LibraryHandlers } from './methods.js';
 import { viewQueries } from './views.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
+import { checkEventLog } from './event-log-check.js';
 import type { DaemonSettings } from './settings.js';
 import { PACKAGE_VERSION as VERSION } from '../lib/project-root.js';
 
@@ -46,6 +47,12 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
   if (lock.isErr()) return err(lock.error);
 
   const dbPath = join(settings.dataDir, 'events.db');
+  // A damaged log is never appended to: found here, before the first write, it stops the start with the fix.
+  const health = checkEventLog(dbPath);
+  if (health.isErr()) {
+    lock.value.release();
+    return err({ code: health.error.code, message: health.error.message });
+  }
   const opened = await openDatabase(dbPath);
   if (opened.isErr()) {
     lock.value.release();

@@ -1,3 +1,4 @@
+import { err } from 'neverthrow';
 import type { Config } from '../config/index.js';
 import { startDaemon } from './daemon.js';
 import { createLog } from './log.js';
@@ -31,10 +32,11 @@ export async function runDaemonUntilSignal(config: Config): Promise<number> {
       sameBaseModelUpdates: config.sameBaseModelUpdates,
     },
     log,
-  );
+  ).catch((e: unknown) => err({ code: 'START_FAILED', message: `${e instanceof Error ? e.message : String(e)} (unexpected: please report it)` }));
   if (started.isErr()) {
     log(`cannot start: ${started.error.message}`);
-    return started.error.code === 'DAEMON_RUNNING' ? 1 : 2;
+    // 2 (bad settings, a damaged log) needs a person: the unit's RestartPreventExitStatus keeps systemd from looping.
+    return started.error.code === 'DAEMON_RUNNING' ? 1 : started.error.code === 'START_FAILED' ? 70 : 2;
   }
   for (const w of config.warnings) log(`warning: ${w}`);
   // Crash-only: after a bug nothing in memory can be trusted, but the log can. Exit non-zero, so systemd restarts
