@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerConfig } from './commands/config.js';
 import { registerDaemon } from './commands/daemon.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerDownloads } from './commands/downloads.js';
 import { registerHistory } from './commands/history.js';
 import { registerLibrary } from './commands/library.js';
@@ -23,7 +24,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .configureOutput({ writeOut: printOut, writeErr: printErr })
     .exitOverride();
   const ctx = createCliContext(program);
-  for (const register of [registerDaemon, registerDownloads, registerLibrary, registerStatus, registerHistory, registerReplay, registerWatch, registerConfig, registerService, registerUi]) {
+  for (const register of [registerDaemon, registerDownloads, registerLibrary, registerStatus, registerHistory, registerReplay, registerWatch, registerConfig, registerService, registerUi, registerDoctor]) {
     register(program, ctx);
   }
   registerSettingOptions(program);

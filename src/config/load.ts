@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
-import { chmod, lstat, mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { err, ok, type Result } from 'neverthrow';
 import { errnoCode } from '../ipc/unix-path.js';
 import { checkApiKey } from './api-key.js';
 import { findJsonSyntaxError } from './json-syntax.js';
+import { readRegularFile } from './regular-file.js';
 import { resolveConfig, resolveConfigPath, type Config, type ConfigError } from './resolve.js';
 import { API_KEY_SETTING, type ConfigFlags } from './settings.js';
 import type { ConfigEnvironment } from './xdg.js';
@@ -29,48 +29,18 @@ export async function loadConfig(flags: ConfigFlags, ctx: ConfigEnvironment = sy
 /** Far more than any config file needs; anything bigger is not one. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 
-/**
- * Reads the config file if it is one: a regular file (through symlinks) of at most MAX_CONFIG_BYTES. Opened
- * non-blocking, so a FIFO is refused at once instead of hanging the command or the daemon, and a link to
- * /dev/zero is refused before a byte is read.
- */
+/** The config file's text, undefined when there is none; a FIFO, a device or a huge file is refused at once. */
 async function readConfigText(file: string): Promise<Result<string | undefined, ConfigError>> {
-  const unreadable = (why: string): Result<never, ConfigError> => err({ code: 'CONFIG_UNREADABLE', file, message: `cannot read the config file ${file}: ${why}` });
-  let handle: FileHandle;
-  try {
-    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
-  } catch (e) {
-    if (errnoCode(e) === 'ENOENT') return ok(undefined);
-    return unreadable(`${errnoCode(e)}; fix its permissions or point --config elsewhere`);
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) return unreadable(`it is ${kindOf(info)}, not a regular file; point --config (or COMFYUI_DL_CONFIG) at a JSON file`);
-    if (info.size > MAX_CONFIG_BYTES) return unreadable(`it is ${info.size} bytes, over the ${MAX_CONFIG_BYTES}-byte limit for a config file; is it the right file?`);
-    // The size can change between stat and read: never read more than the cap.
-    const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
-    let filled = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-      if (filled > MAX_CONFIG_BYTES) return unreadable(`it grew over the ${MAX_CONFIG_BYTES}-byte limit while being read`);
-    }
-    return ok(buffer.toString('utf8', 0, filled));
-  } catch (e) {
-    return unreadable(`${errnoCode(e)}; fix its permissions or point --config elsewhere`);
-  } finally {
-    await handle.close();
-  }
-}
-
-function kindOf(info: Stats): string {
-  if (info.isDirectory()) return 'a directory';
-  if (info.isFIFO()) return 'a FIFO (named pipe)';
-  if (info.isCharacterDevice()) return 'a character device';
-  if (info.isBlockDevice()) return 'a block device';
-  if (info.isSocket()) return 'a socket';
-  return 'a special file';
+  const read = await readRegularFile(file, MAX_CONFIG_BYTES);
+  if (read.isOk()) return ok(read.value);
+  const e = read.error;
+  if (e.code === 'ABSENT') return ok(undefined);
+  const fix = {
+    NOT_REGULAR: 'point --config (or COMFYUI_DL_CONFIG) at a JSON file',
+    TOO_LARGE: 'that is too large for a config file: is it the right file?',
+    UNREADABLE: 'fix its permissions or point --config elsewhere',
+  }[e.code];
+  return err({ code: 'CONFIG_UNREADABLE', file, message: `cannot read the config file ${file}: ${e.reason}; ${fix}` });
 }
 
 /** A key file others can read is fixed rather than refused: the user keeps working and is told. */

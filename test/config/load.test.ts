@@ -50,7 +50,7 @@ describe('loadConfig', () => {
     expect((await loadConfig({}, ctx))._unsafeUnwrapErr().message).toMatch(/it is a character device, not a regular file/);
     await rm(configFile);
     await writeFile(configFile, `{"concurrency": 3${' '.repeat(MAX_CONFIG_BYTES)}}`);
-    expect((await loadConfig({}, ctx))._unsafeUnwrapErr().message).toMatch(/over the 1048576-byte limit for a config file/);
+    expect((await loadConfig({}, ctx))._unsafeUnwrapErr().message).toMatch(/over the 1048576-byte limit; that is too large for a config file/);
     await writeFile(configFile, JSON.stringify({ concurrency: 3 }));
     const linked = join(home, 'linked.json');
     await symlink(configFile, linked);
