@@ -43,7 +43,7 @@ export function createProgressView(name: string, out: NodeJS.WriteStream = proce
     line(text: string): void {
       if (drawn) out.write('\r\x1b[2K');
       drawn = false;
-      out.write(`${text}\n`);
+      out.write(`${plainText(text, 'keep-lines')}\n`);
     },
   };
 }

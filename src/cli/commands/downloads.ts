@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { plainText } from '../../lib/terminal-text.js';
 import { civitaiId } from '../args.js';
 import type { IpcClient } from '../../ipc/client.js';
 import type { JobJson } from '../../ipc/protocol.js';
@@ -11,9 +12,14 @@ import { printErr, printJson, printOut } from '../output.js';
 
 
 const percent = (j: JobJson) => (j.bytesTotal ? `${Math.floor((j.bytesDone / j.bytesTotal) * 100)}%` : '-');
-const jobName = (j: JobJson) => (j.modelName ? `${j.modelName} / ${j.versionName} (${j.fileName})` : j.fileName ?? '?');
+// Names come from CivitAI: each description is one line, whatever they hold.
+const jobName = (j: JobJson) => plainText(j.modelName ? `${j.modelName} / ${j.versionName} (${j.fileName})` : j.fileName ?? '?');
 
 export function describeJob(j: JobJson): string {
+  return plainText(describeState(j));
+}
+
+function describeState(j: JobJson): string {
   switch (j.state) {
     case 'completed': return `job ${j.id} completed: ${j.path} (sha256 ${j.sha256}, verified)`;
     case 'failed': return `job ${j.id} failed: ${j.error ?? 'unknown error'}`;
