@@ -69,8 +69,9 @@ function lockDatabase(dataDir: string): Result<Database.Database, LockError> {
   const lockPath = join(dataDir, LOCK_FILE);
   let db: Database.Database;
   try {
-    // Created private before SQLite opens it: opening and closing it after SQLite holds the lock would drop it.
-    closeSync(openSync(lockPath, 'a', 0o600));
+    // Created private before SQLite opens it. Never opened here when it exists: closing any descriptor of a file
+    // drops every fcntl lock this process holds on it, SQLite's included.
+    createPrivate(lockPath);
     db = new Database(lockPath, { timeout: 0 });
   } catch (e) {
     return err({ code: 'LOCK_FAILED', message: `cannot open the lock file ${lockPath}: ${(e as Error).message}; check that the data folder is writable` });
@@ -90,6 +91,14 @@ function lockDatabase(dataDir: string): Result<Database.Database, LockError> {
     }
     const fix = code === 'SQLITE_NOTADB' ? 'it is not a lock file comfyui-dl made: remove it (no daemon can be holding it) and start again' : 'check that the data folder is writable';
     return err({ code: 'LOCK_FAILED', message: `cannot take the lock ${lockPath}: ${(e as Error).message}; ${fix}` });
+  }
+}
+
+function createPrivate(path: string): void {
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
   }
 }
 

@@ -75,12 +75,17 @@ describe('the single-daemon lock', () => {
     }
   });
 
-  it('is held against this very process too (the lock is per file, not per pid)', () => {
+  it('is held against this very process too, and a refused attempt here does not loosen it for others', async () => {
     const home = daemonHome();
     try {
       mkdirSync(home.dataDir, { recursive: true });
       const held = acquireDataDirLock(home.dataDir)._unsafeUnwrap();
       expect(acquireDataDirLock(home.dataDir)._unsafeUnwrapErr().code).toBe('DAEMON_RUNNING');
+      // fcntl locks are per process and drop when any descriptor of the file closes: the refused attempt above
+      // must not have closed one, or this daemon would now start.
+      const other = await cli(home, ['daemon'], { timeoutMs: 15_000 });
+      expect(other.code).toBe(1);
+      expect(other.stderr).toContain(`another comfyui-dl daemon (pid ${process.pid}) already uses this data folder`);
       held.release();
       acquireDataDirLock(home.dataDir)._unsafeUnwrap().release();
     } finally {
