@@ -263,12 +263,12 @@ export function serveConnection(socket: Socket, options: ConnectionOptions): Con
 
   socket.on('data', (chunk: Buffer) => {
     const frames = decoder.push(chunk);
-    waiting.push(...frames);
+    for (const frame of frames) waiting.push(frame);
     watchFrame(frames.length > 0);
     pump();
   });
   socket.on('end', () => {
-    waiting.push(...decoder.end());
+    for (const frame of decoder.end()) waiting.push(frame);
     pump();
   });
   // The client read: it, or a client waiting for the global budget, may go on.
