@@ -48,6 +48,18 @@ export default tseslint.config(
       'the CLI and the desktop app reach the daemon only through src/ipc'),
   },
   {
+    // Text from outside must not drive the terminal: the CLI prints through src/cli/output.ts, which strips control
+    // characters (the progress bar writes its own escape sequences around a cleaned label).
+    files: ['src/cli/**/*.ts'],
+    ignores: ['src/cli/output.ts', 'src/cli/progress.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: "MemberExpression[object.object.name='process'][object.property.name=/^(stdout|stderr)$/][property.name='write']",
+        message: 'print with printOut/printErr/printJson from src/cli/output.ts',
+      }],
+    },
+  },
+  {
     files: ['desktop/src/**/*.svelte'],
     languageOptions: {
       parser: svelteParser,

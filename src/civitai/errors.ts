@@ -3,6 +3,10 @@
 import type { z } from 'zod';
 import { apiErrorBodySchema } from './schemas.js';
 import { parseRetryAfter } from './retry.js';
+import { redact } from '../lib/redact.js';
+
+// The shared redaction, re-exported for the modules that have always found it here.
+export { redact };
 
 interface ErrorBase {
   readonly message: string;
@@ -24,27 +28,6 @@ export type CivitaiError =
   | (ErrorBase & { readonly code: 'NETWORK' });
 
 export type CivitaiErrorCode = CivitaiError['code'];
-
-const MASK = '***';
-
-// Credentials in URLs and headers: the key as `token=`, Authorization header values (any scheme) and the
-// Authorization/signature parameters of presigned storage URLs.
-const CREDENTIAL_PARAM = /([?&;\s](?:token|x-amz-signature|x-amz-credential|signature)=)[^&#\s"'<>]*/gi;
-const AUTHORIZATION_VALUE = /(authorization["']?\s*[:=]\s*["']?)(?:(?:bearer|basic|token)\s+)?[^\s"',;&#}<>]*/gi;
-const SCHEME_TOKEN = /\b(bearer)\s+[^\s"',;&#}<>]+/gi;
-
-/** Masks credentials in free text or URLs; `secrets` (e.g. the configured key) are masked wherever they appear. */
-export function redact(text: string, secrets: readonly string[] = []): string {
-  let out = text
-    .replace(CREDENTIAL_PARAM, `$1${MASK}`)
-    .replace(AUTHORIZATION_VALUE, `$1${MASK}`)
-    .replace(SCHEME_TOKEN, `$1 ${MASK}`);
-  for (const secret of secrets) {
-    if (secret.length === 0) continue;
-    for (const form of new Set([secret, encodeURIComponent(secret)])) out = out.split(form).join(MASK);
-  }
-  return out;
-}
 
 /** What a request was about, for messages: e.g. "model 123", "model version 456". */
 export interface RequestContext {

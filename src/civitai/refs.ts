@@ -1,6 +1,7 @@
 // What the user asked to download, read from the forms `add` accepts: a model page URL, a download URL, an AIR,
 // or explicit ids. Pure; never throws: anything unrecognised becomes an INVALID_REF with a hint.
 import { err, ok, type Result } from 'neverthrow';
+import { plainText } from '../lib/terminal-text.js';
 import { redact } from './errors.js';
 import { civitaiIdSchema } from './schemas.js';
 
@@ -48,9 +49,9 @@ const DOWNLOAD_FILTERS = ['type', 'format', 'size', 'fp', 'quantType'] as const;
 
 const invalid = (message: string): Result<never, RefError> => err({ code: 'INVALID_REF', message });
 
-/** Shows the input back to the user without any key it may carry, and not at unbounded length. */
+/** Shows the input back to the user without any key it may carry, control characters or unbounded length. */
 function shown(input: string): string {
-  const clean = redact(input);
+  const clean = plainText(redact(input));
   return clean.length > 120 ? `${clean.slice(0, 120)}…` : clean;
 }
 
@@ -152,6 +153,7 @@ function fileSelector(query: URLSearchParams): Result<FileSelector | undefined, 
     const value = query.get(name);
     if (value === null || value === '') continue;
     if (value.length > MAX_FILTER_LENGTH) return invalid(`The URL's \`${name}\` parameter is too long.`);
+    if (plainText(value) !== value) return invalid(`The URL's \`${name}\` parameter holds control characters (a pasted %0d%0a?): remove them.`);
     filters[name] = value;
   }
   return ok(Object.keys(filters).length > 0 ? { kind: 'query', ...filters } : undefined);

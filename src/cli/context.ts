@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config/index.js';
 import { CONFIG_FILE_OPTION, SETTING_KEYS, SETTINGS, type ConfigFlags } from '../config/settings.js';
 import { EXIT, CliExit } from './exit.js';
+import { printErr } from './output.js';
 
 export interface CliContext {
   /** Settings resolved once per run: flag > environment > config file > default. */
@@ -37,7 +38,7 @@ export function createCliContext(program: Command): CliContext {
     (loaded ??= loadConfig(flags).then((r) =>
       r.match(
         (c) => {
-          for (const w of c.warnings) process.stderr.write(`comfyui-dl: warning: ${w}\n`);
+          for (const w of c.warnings) printErr(`comfyui-dl: warning: ${w}\n`);
           return c;
         },
         (e) => {

@@ -1,13 +1,19 @@
 import type { IpcClient } from '../ipc/client.js';
+import { plainText } from '../lib/terminal-text.js';
 import type { JobJson } from '../ipc/protocol.js';
 import { CliExit, EXIT } from './exit.js';
 import { formatDuration } from './format.js';
 import { createProgressView } from './progress.js';
 
-const jobName = (j: JobJson): string => (j.modelName ? `${j.modelName} / ${j.versionName} (${j.fileName})` : j.fileName ?? '?');
+// Names and messages come from outside: each description is one line of plain text, whatever they hold.
+const jobName = (j: JobJson): string => plainText(j.modelName ? `${j.modelName} / ${j.versionName} (${j.fileName})` : j.fileName ?? '?');
 
 /** One line that says where a job stands, for people. */
 export function describeJob(j: JobJson, nowMs: number = Date.now()): string {
+  return plainText(describeState(j, nowMs));
+}
+
+function describeState(j: JobJson, nowMs: number): string {
   switch (j.state) {
     case 'completed':
       return `job ${j.id} completed: ${j.path} (sha256 ${j.sha256}, verified)`;

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerConfig } from './commands/config.js';
 import { registerDaemon } from './commands/daemon.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerDownloads } from './commands/downloads.js';
 import { registerHistory } from './commands/history.js';
 import { registerLibrary } from './commands/library.js';
@@ -11,17 +12,19 @@ import { registerUi } from './commands/ui.js';
 import { registerWatch } from './commands/watch.js';
 import { createCliContext, registerSettingOptions } from './context.js';
 import { CliExit, errorJson, EXIT } from './exit.js';
-import { jsonPrinted, printJson } from './format.js';
 import { PACKAGE_VERSION } from '../lib/project-root.js';
+import { jsonPrinted, printErr, printJson, printOut } from './output.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('comfyui-dl')
     .description('Model manager for ComfyUI: verified, resumable CivitAI downloads, placed where ComfyUI looks.')
     .version(PACKAGE_VERSION, '-V, --version', 'print the version')
     .showHelpAfterError('(run `comfyui-dl --help` for usage)')
+    // Commander quotes unknown arguments back: its output goes through the same filter as ours.
+    .configureOutput({ writeOut: printOut, writeErr: printErr })
     .exitOverride();
   const ctx = createCliContext(program);
-  for (const register of [registerDaemon, registerDownloads, registerLibrary, registerStatus, registerHistory, registerReplay, registerWatch, registerConfig, registerService, registerUi]) {
+  for (const register of [registerDaemon, registerDownloads, registerLibrary, registerStatus, registerHistory, registerReplay, registerWatch, registerConfig, registerService, registerUi, registerDoctor]) {
     register(program, ctx);
   }
   registerSettingOptions(program);
@@ -33,7 +36,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CliExit) {
       if (e.message) {
-        process.stderr.write(`comfyui-dl: ${e.message}\n`);
+        printErr(`comfyui-dl: ${e.message}\n`);
         if (json && !jsonPrinted()) printJson(errorJson(e.exitCode, e.message, e.code));
       }
       return e.exitCode;

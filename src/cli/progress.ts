@@ -1,10 +1,13 @@
+import { plainText } from '../lib/terminal-text.js';
 import { formatBytes, formatDuration } from './format.js';
 
 /**
  * One job's progress for people: a redrawn bar on a terminal, occasional plain lines elsewhere (logs, CI), so
  * piping the output never fills it with carriage returns.
  */
-export function createProgressView(label: string, out: NodeJS.WriteStream = process.stderr) {
+export function createProgressView(name: string, out: NodeJS.WriteStream = process.stderr) {
+  // The bar writes its own control sequences; the file name it shows is text from outside.
+  const label = plainText(name);
   const tty = out.isTTY === true;
   const samples: { t: number; bytes: number }[] = [];
   let lastPlainPercent = -10;
@@ -40,7 +43,7 @@ export function createProgressView(label: string, out: NodeJS.WriteStream = proc
     line(text: string): void {
       if (drawn) out.write('\r\x1b[2K');
       drawn = false;
-      out.write(`${text}\n`);
+      out.write(`${plainText(text, 'keep-lines')}\n`);
     },
   };
 }

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { err, ok, type Result } from 'neverthrow';
 import { errnoCode } from '../ipc/unix-path.js';
 import { checkApiKey } from './api-key.js';
 import { findJsonSyntaxError } from './json-syntax.js';
+import { readRegularFile } from './regular-file.js';
 import { resolveConfig, resolveConfigPath, type Config, type ConfigError } from './resolve.js';
 import { API_KEY_SETTING, type ConfigFlags } from './settings.js';
 import type { ConfigEnvironment } from './xdg.js';
@@ -25,13 +26,21 @@ export async function loadConfig(flags: ConfigFlags, ctx: ConfigEnvironment = sy
   return resolveConfig({ ...ctx, flags, fileText: read.value, warnings });
 }
 
+/** Far more than any config file needs; anything bigger is not one. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** The config file's text, undefined when there is none; a FIFO, a device or a huge file is refused at once. */
 async function readConfigText(file: string): Promise<Result<string | undefined, ConfigError>> {
-  try {
-    return ok(await readFile(file, 'utf8'));
-  } catch (e) {
-    if (errnoCode(e) === 'ENOENT') return ok(undefined);
-    return err({ code: 'CONFIG_UNREADABLE', file, message: `cannot read the config file ${file} (${errnoCode(e)}): fix its permissions or point --config elsewhere` });
-  }
+  const read = await readRegularFile(file, MAX_CONFIG_BYTES);
+  if (read.isOk()) return ok(read.value);
+  const e = read.error;
+  if (e.code === 'ABSENT') return ok(undefined);
+  const fix = {
+    NOT_REGULAR: 'point --config (or COMFYUI_DL_CONFIG) at a JSON file',
+    TOO_LARGE: 'that is too large for a config file: is it the right file?',
+    UNREADABLE: 'fix its permissions or point --config elsewhere',
+  }[e.code];
+  return err({ code: 'CONFIG_UNREADABLE', file, message: `cannot read the config file ${file}: ${e.reason}; ${fix}` });
 }
 
 /** A key file others can read is fixed rather than refused: the user keeps working and is told. */

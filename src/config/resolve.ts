@@ -118,20 +118,24 @@ function checkValue(
   configFile: string,
 ): Result<unknown, ConfigError> {
   const where = picked.source === 'file' ? `setting '${key}' in ${configFile}` : picked.name;
-  const invalid = (): Result<unknown, ConfigError> =>
+  const invalid = (why?: string): Result<unknown, ConfigError> =>
     err({
       code: 'CONFIG_INVALID_VALUE',
       setting: key,
       source: picked.source,
-      message: `${where} must be ${spec.expected} (got ${show(picked.raw)})`,
+      message: `${where} must be ${spec.expected} (got ${show(picked.raw)})${why === undefined ? '' : `: ${why}`}`,
     });
   const parsed = spec.schema.safeParse(typeof picked.raw === 'string' && picked.source !== 'file' ? spec.fromText(picked.raw) : picked.raw);
   if (!parsed.success) return invalid();
-  if (!spec.isPath) return ok(parsed.data);
-  const expanded = expandHome(parsed.data as string, ctx.home);
-  // A relative path in the file would depend on wherever the daemon happens to start.
-  if (!isAbsolute(expanded) && picked.source === 'file') return invalid();
-  return ok(resolve(ctx.cwd, expanded));
+  let value = parsed.data;
+  if (spec.isPath && value !== null) {
+    const expanded = expandHome(value as string, ctx.home);
+    // A relative path in the file would depend on wherever the daemon happens to start.
+    if (!isAbsolute(expanded) && picked.source === 'file') return invalid();
+    value = resolve(ctx.cwd, expanded);
+  }
+  const why = spec.check?.(value);
+  return why === undefined ? ok(value) : invalid(why);
 }
 
 function parseConfigFile(text: string | undefined, file: string): Result<ConfigFile, ConfigError> {
@@ -192,6 +196,8 @@ function squash(name: string): string {
 }
 
 function show(value: unknown): string {
+  // JSON reads 1e309 as Infinity, which JSON.stringify would show as null.
+  if (typeof value === 'number' && !Number.isFinite(value)) return `${value < 0 ? '-' : ''}a number too large to represent`;
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import { MAX_SOCKET_PATH_BYTES } from '../ipc/unix-path.js';
+import { DEFAULT_TEMPLATE, parseTemplate } from '../routing/destinations.js';
 import { APP_DIR, type DefaultPaths } from './xdg.js';
 
 /**
@@ -21,17 +23,26 @@ export interface SettingSpec<T> {
   /** Paths get `~` expanded and relative ones resolved (flags, environment) or refused (file). */
   readonly isPath: boolean;
   readonly defaultValue: (paths: DefaultPaths) => T;
+  /**
+   * The rest of the rule, on the final value (a path once resolved): why it cannot work, or undefined. Everything a
+   * setting needs is checked at load, so a value accepted here never fails later, at a download or at start.
+   */
+  check?(value: T): string | undefined;
 }
 
 type Described = Pick<SettingSpec<unknown>, 'flag' | 'env' | 'describe'>;
 
-function pathSetting(spec: Described & { defaultValue: (paths: DefaultPaths) => string }): SettingSpec<string> {
+/** The file system takes any byte in a path but NUL, which Node refuses outright. */
+const checkPath = (path: string | null): string | undefined => (path?.includes('\0') ? 'a path cannot contain a NUL character' : undefined);
+
+function pathSetting(spec: Described & { defaultValue: (paths: DefaultPaths) => string; check?: (path: string) => string | undefined }): SettingSpec<string> {
   return {
     ...spec,
     expected: 'a path (absolute, or starting with ~/)',
     schema: z.string().min(1),
     fromText: (text) => text,
     isPath: true,
+    check: (path) => checkPath(path) ?? spec.check?.(path),
   };
 }
 
@@ -87,11 +98,10 @@ function optionalPathSetting(spec: Described): SettingSpec<string | null> {
     fromText: (text) => text,
     isPath: true,
     defaultValue: () => null,
+    check: checkPath,
   };
 }
 
-/** `{folder}` first, `{fileName}` in the last segment, only known placeholders: the routing module's rules. */
-const TEMPLATE = /^\{folder\}(\/[^/]+)*\/[^/]*\{fileName\}[^/]*$/;
 
 export const SETTINGS = {
   modelsDir: pathSetting({
@@ -111,6 +121,7 @@ export const SETTINGS = {
     env: 'COMFYUI_DL_SOCKET',
     describe: "the daemon's Unix socket",
     defaultValue: (p) => join(p.socketDir, 'daemon.sock'),
+    check: (path) => (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES ? `it is ${Buffer.byteLength(path)} bytes long once resolved; Unix sockets allow ${MAX_SOCKET_PATH_BYTES}` : undefined),
   }),
   civitaiUrl: urlSetting({
     flag: '--civitai-url',
@@ -149,11 +160,14 @@ export const SETTINGS = {
     env: 'COMFYUI_DL_PATH_TEMPLATE',
     describe: 'where a file goes inside its folder; placeholders {folder} {baseModel} {type} {modelName} {versionName} {modelId} {versionId} {fileName}',
     expected: 'a template such as {folder}/{baseModel}/{fileName} ({folder} first, {fileName} in the last part)',
-    schema: z.string().regex(TEMPLATE),
+    schema: z.string().min(1),
     fromText: (text: string) => text,
     isPath: false,
-    defaultValue: () => '{folder}/{baseModel}/{fileName}',
-  },
+    defaultValue: () => DEFAULT_TEMPLATE,
+    // The routing module's own rule, so a template accepted here is one every download can be placed with: no
+    // empty, `.` or `..` segment, nothing absolute, only known placeholders.
+    check: (template) => parseTemplate(template).match(() => undefined, (e) => e.message),
+  } satisfies SettingSpec<string>,
   extraModelPaths: optionalPathSetting({
     flag: '--extra-model-paths',
     env: 'COMFYUI_DL_EXTRA_MODEL_PATHS',
@@ -168,6 +182,7 @@ export const SETTINGS = {
     fromText: (text: string) => text,
     isPath: false,
     defaultValue: () => null,
+    check: checkPath,
   } satisfies SettingSpec<string | null>,
   previewNsfwLevel: intSetting({
     flag: '--preview-nsfw-level',

@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { err, ok, type Result } from 'neverthrow';
 import { eventRegistry } from '../events/index.js';
-import type { SubscribeHandler } from '../ipc/server.js';
+import { redactingRegistry } from '../events/redacting-registry.js';
+import type { IpcStats, SubscribeHandler } from '../ipc/server.js';
 import { startIpcServer } from '../ipc/server.js';
 import { projections } from '../projections/index.js';
 import { openDatabase } from '../store/database.js';
@@ -28,7 +29,8 @@ import { buildMethods, liveSetting, type LibraryHandlers } from './methods.js';
 import { jobJson, viewQueries } from './views.js';
 import { createJobFrames } from './job-frames.js';
 import type { JobJson } from '../ipc/protocol.js';
-import { acquirePidLock } from './pid-lock.js';
+import { acquireDataDirLock } from './data-dir-lock.js';
+import { checkEventLog } from './event-log-check.js';
 import type { DaemonSettings } from './settings.js';
 import { PACKAGE_VERSION as VERSION } from '../lib/project-root.js';
 
@@ -47,17 +49,27 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
   } catch (e) {
     return err({ code: 'DATA_DIR_UNWRITABLE', message: `cannot create the data folder ${settings.dataDir}: ${(e as Error).message}; choose another with --data-dir or COMFYUI_DL_DATA_DIR` });
   }
-  const lock = acquirePidLock(join(settings.dataDir, 'daemon.pid'));
+  const lock = acquireDataDirLock(settings.dataDir);
   if (lock.isErr()) return err(lock.error);
 
   const dbPath = join(settings.dataDir, 'events.db');
+  // A damaged log is never appended to: found here, before the first write, it stops the start with the fix.
+  const health = checkEventLog(dbPath);
+  if (health.isErr()) {
+    lock.value.release();
+    return err({ code: health.error.code, message: health.error.message });
+  }
   const opened = await openDatabase(dbPath);
   if (opened.isErr()) {
     lock.value.release();
     return err(opened.error);
   }
   const db = opened.value;
-  const store = createEventStore(db.sqlite, eventRegistry, projections, () => new Date());
+  const secrets = (): string[] => {
+    const key = settings.apiKey();
+    return key ? [key] : [];
+  };
+  const store = createEventStore(db.sqlite, redactingRegistry(eventRegistry, secrets), projections, () => new Date());
   await store.catchUpProjections();
   const commands = createStreamCommands(store);
 
@@ -120,11 +132,12 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
 
   // Filled in once the handlers start, after the socket is up; the methods read it when called.
   const library: LibraryHandlers = { scanner: undefined, poller: undefined, scheduler: undefined };
+  let ipcStats: () => IpcStats | undefined = () => undefined;
   const server = await startIpcServer({
     socketPath: settings.socket,
     version: VERSION,
     log,
-    methods: buildMethods({ store, commands, db, views, client, hashPool, settings, startedAt, dbPath, library }),
+    methods: buildMethods({ store, commands, db, views, client, hashPool, settings, startedAt, dbPath, library, ipcStats: () => ipcStats() }),
     subscribe,
   });
   if (server.isErr()) {
@@ -132,6 +145,7 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
     lock.value.release();
     return err(server.error);
   }
+  ipcStats = server.value.stats;
   const scanner = createScanner({
     store, db, client, log,
     modelsDir: settings.modelsDir,
@@ -149,7 +163,7 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
     includeEarlyAccess: settings.earlyAccessUpdates,
     sameBaseModelOnly: settings.sameBaseModelUpdates,
   });
-  const notifier = createNotifier({ appName: 'comfyui-dl', secrets: settings.apiKey() ? [settings.apiKey()!] : [] });
+  const notifier = createNotifier({ appName: 'comfyui-dl', secrets: secrets() });
   const notifications = startNotifications({ store, db, notifier, log });
   const scheduler = startScheduler({
     store, log,

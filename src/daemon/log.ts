@@ -1,13 +1,15 @@
+import { redact } from '../lib/redact.js';
+import { plainText } from '../lib/terminal-text.js';
+
 export type Log = (message: string) => void;
 
 /**
- * Daemon log lines go to stderr (journald under systemd). Secrets are cut out of every line here, the one
- * place all of them pass, so no caller can leak the API key by formatting an error.
+ * Daemon log lines go to stderr (journald under systemd). This is the one place all of them pass, so here secrets
+ * and credentials are cut out (no caller can leak the API key by formatting an error) and control characters are
+ * stripped: one message is one line, whatever a server or a file name put in it.
  */
 export function createLog(secrets: () => readonly string[], write: (line: string) => void = (l) => process.stderr.write(l)): Log {
   return (message) => {
-    let line = message;
-    for (const secret of secrets()) if (secret.length >= 4) line = line.split(secret).join('****');
-    write(`${new Date().toISOString()} ${line}\n`);
+    write(`${new Date().toISOString()} ${plainText(redact(message, secrets()))}\n`);
   };
 }

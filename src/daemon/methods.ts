@@ -7,7 +7,7 @@ import type { Scanner } from '../handlers/scan/scanner.js';
 import type { UpdatePoller } from '../handlers/updates/poller.js';
 import { libraryMethods, verifyMethod } from './library-methods.js';
 import { libraryState, type ViewQueries } from './views.js';
-import type { MethodHandlers } from '../ipc/server.js';
+import type { IpcStats, MethodHandlers } from '../ipc/server.js';
 import type { ConfigReport } from '../ipc/protocol.js';
 import type { OpenedDatabase } from '../store/database.js';
 import type { EventStore } from '../store/event-store.js';
@@ -28,6 +28,8 @@ export interface MethodContext {
   readonly settings: DaemonSettings;
   readonly startedAt: number;
   readonly dbPath: string;
+  /** The socket's load, once the server is up. */
+  readonly ipcStats: () => IpcStats | undefined;
 }
 
 /** The scan and update handlers start after the socket; until then their methods say so. */
@@ -78,6 +80,7 @@ export function buildMethods(ctx: MethodContext): MethodHandlers {
         queue: Object.fromEntries(counts.map((c) => [c.state, c.n])),
         scan: ctx.library.scanner?.progress() ?? null,
         storageProblem: ctx.library.scheduler?.storageProblem() ?? null,
+        ipc: ctx.ipcStats(),
       });
     },
     history: async (p) => {

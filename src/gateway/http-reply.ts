@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { displayStrings } from '../lib/terminal-text.js';
 import type { Rejection } from './errors.js';
 
 /**
@@ -31,8 +32,9 @@ export function securityHeaders(): Record<string, string> {
   };
 }
 
+/** Strings in the body lose their control characters (bidi overrides, escapes): the app shows them to people. */
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  const text = JSON.stringify(body, displayStrings);
   res.writeHead(status, {
     ...securityHeaders(),
     'Content-Type': 'application/json; charset=utf-8',

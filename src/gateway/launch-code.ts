@@ -30,7 +30,7 @@ export function createLaunchCode(token: string): LaunchCode {
       if (params.isErr()) return sendRejection(res, params.error);
       const given = params.value.launch;
       if (used || typeof given !== 'string' || !tokensEqual(given, code)) {
-        return sendRejection(res, reject(401, 'UNAUTHORIZED', 'this launch address was already used: open the address `comfyui-dl ui` printed, or run it again'));
+        return sendRejection(res, reject(401, 'UNAUTHORIZED', 'this launch address was already used: run `comfyui-dl ui` again (or `comfyui-dl ui --no-open` for an address to open)'));
       }
       used = true;
       sendJson(res, 200, { ok: true, result: { token } });

@@ -1,6 +1,11 @@
-/** One Server-Sent Events message. `data` is JSON on one line (JSON.stringify never emits raw newlines). */
+import { displayStrings } from '../lib/terminal-text.js';
+
+/**
+ * One Server-Sent Events message. `data` is JSON on one line (JSON.stringify never emits raw newlines), its strings
+ * without control characters, like every other answer to the app.
+ */
 export function sseMessage(event: string, data: unknown, id?: number): string {
-  return `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+  return `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data, displayStrings)}\n\n`;
 }
 
 /**

@@ -1,6 +1,8 @@
 import type { Socket } from 'node:net';
 import type { Result } from 'neverthrow';
 import type { z } from 'zod';
+import { redact } from '../lib/redact.js';
+import type { SharedBudget } from './budget.js';
 import { createFrameDecoder, encodeFrame, type DecodedFrame } from './framing.js';
 import {
   ClientHelloSchema,
@@ -45,11 +47,18 @@ export interface ConnectionOptions {
   readonly maxSubscriptionBufferBytes: number;
   readonly handshakeTimeoutMs: number;
   readonly log: (message: string) => void;
+  readonly budget: SharedBudget;
 }
 
 export interface Connection {
   /** Ends every subscription and closes the socket; `error` tells the client why. */
   shutdown(error: IpcError): void;
+  /** Bytes written to the client and not yet read by it. */
+  buffered(): number;
+  /** Starts the waiting requests the budgets allow now. */
+  pump(): void;
+  /** Closes the connection at once, and logs why. */
+  drop(reason: string): void;
 }
 
 interface ActiveSubscription {
@@ -58,21 +67,40 @@ interface ActiveSubscription {
 }
 
 export function serveConnection(socket: Socket, options: ConnectionOptions): Connection {
+  const { budget } = options;
+  const { limits } = budget;
   const decoder = createFrameDecoder(options.maxRequestFrameBytes);
   const subscriptions = new Map<RequestId, ActiveSubscription>();
+  // Frames decoded and not yet handled: they wait while the client's earlier answers are unread.
+  const waiting: DecodedFrame[] = [];
+  let inFlight = 0;
   let greeted = false;
   const handshakeTimer = setTimeout(() => socket.destroy(), options.handshakeTimeoutMs);
+  let frameTimer: NodeJS.Timeout | undefined;
+
+  const drop = (reason: string): void => {
+    if (socket.destroyed) return;
+    options.log(`ipc: dropping a client: ${reason}`);
+    socket.destroy();
+  };
 
   const send = (frame: DaemonFrame | DaemonHello): void => {
     if (socket.destroyed || !socket.writable) return;
-    let line = encodeFrame(frame);
-    if (frame.t === 'res' && frame.ok && Buffer.byteLength(line) > options.maxResponseFrameBytes) {
+    let line = encodeFrame(withRedactedError(frame));
+    let bytes = Buffer.byteLength(line);
+    if (frame.t === 'res' && frame.ok && bytes > options.maxResponseFrameBytes) {
       line = encodeFrame(failure(frame.id, {
         code: 'FRAME_TOO_LARGE',
         message: `the result is larger than ${options.maxResponseFrameBytes} bytes: ask for less (for example a smaller limit)`,
       }));
+      bytes = Buffer.byteLength(line);
+    }
+    if (socket.writableLength + bytes > limits.dropAboveBytes) {
+      drop(`it sends requests and does not read the replies (${socket.writableLength} bytes unread)`);
+      return;
     }
     socket.write(line);
+    if (socket.writableLength > limits.pauseAboveBytes && budget.bufferedBytes() > limits.globalDropAboveBytes) budget.enforceCeiling();
   };
 
   const endSubscription = (sub: RequestId, error: IpcError | undefined, notify: boolean): void => {
@@ -124,6 +152,8 @@ export function serveConnection(socket: Socket, options: ConnectionOptions): Con
     }
     // The table and the handlers are keyed alike; TypeScript cannot correlate the two through `method`.
     const handler = options.methods[method] as (params: unknown) => PromiseLike<Result<unknown, IpcError>>;
+    inFlight++;
+    budget.inFlight++;
     Promise.resolve()
       .then(() => handler(parsed.data))
       .then((result) => {
@@ -133,6 +163,11 @@ export function serveConnection(socket: Socket, options: ConnectionOptions): Con
       .catch((e: unknown) => {
         options.log(`ipc: handler for '${method}' threw: ${describe(e)}`);
         send(failure(id, internalError(method)));
+      })
+      .finally(() => {
+        inFlight--;
+        budget.inFlight--;
+        budget.wake();
       });
   };
 
@@ -197,28 +232,69 @@ export function serveConnection(socket: Socket, options: ConnectionOptions): Con
 
   const shutdownAll = (error: IpcError | undefined): void => {
     clearTimeout(handshakeTimer);
+    clearTimeout(frameTimer);
     for (const sub of [...subscriptions.keys()]) endSubscription(sub, error, error !== undefined);
   };
 
-  socket.on('data', (chunk: Buffer) => {
-    for (const frame of decoder.push(chunk)) {
-      if (socket.destroyed) return;
-      handleFrame(frame);
+  const canStart = (): boolean =>
+    socket.writableLength <= limits.pauseAboveBytes &&
+    inFlight < limits.maxInFlightPerConnection &&
+    budget.inFlight < limits.maxInFlight;
+
+  // A frame that has begun must end in time, counted only while the daemon is reading this client.
+  const watchFrame = (progressed: boolean): void => {
+    if (progressed || socket.isPaused() || !decoder.inFrame()) {
+      clearTimeout(frameTimer);
+      frameTimer = undefined;
     }
+    if (!socket.isPaused() && decoder.inFrame()) {
+      frameTimer ??= setTimeout(() => drop(`a request frame did not end within ${limits.frameTimeoutMs} ms`), limits.frameTimeoutMs);
+    }
+  };
+
+  const pump = (): void => {
+    while (waiting.length > 0 && !socket.destroyed && canStart()) handleFrame(waiting.shift()!);
+    if (socket.destroyed) return;
+    // Not reading is the back-pressure: the client's next requests wait in its own socket buffer.
+    if (waiting.length > 0 || socket.writableLength > limits.pauseAboveBytes) socket.pause();
+    else if (socket.isPaused()) socket.resume();
+    watchFrame(false);
+  };
+
+  socket.on('data', (chunk: Buffer) => {
+    const frames = decoder.push(chunk);
+    for (const frame of frames) waiting.push(frame);
+    watchFrame(frames.length > 0);
+    pump();
   });
   socket.on('end', () => {
-    for (const frame of decoder.end()) handleFrame(frame);
+    for (const frame of decoder.end()) waiting.push(frame);
+    pump();
   });
+  // The client read: it, or a client waiting for the global budget, may go on.
+  socket.on('drain', () => budget.wake());
   // EPIPE/ECONNRESET from a client that left: the 'close' below cleans up.
   socket.on('error', (e) => options.log(`ipc: connection error: ${describe(e)}`));
-  socket.on('close', () => shutdownAll(undefined));
+  socket.on('close', () => {
+    waiting.length = 0;
+    shutdownAll(undefined);
+  });
 
   return {
     shutdown(error) {
       shutdownAll(error);
       socket.end();
     },
+    buffered: () => (socket.destroyed ? 0 : socket.writableLength),
+    pump,
+    drop,
   };
+}
+
+/** Error messages quote references, paths and server answers: credentials are masked on the way out. */
+function withRedactedError<F extends DaemonFrame | DaemonHello>(frame: F): F {
+  const error = (frame as { error?: IpcError }).error;
+  return error === undefined ? frame : { ...frame, error: { ...error, message: redact(error.message) } };
 }
 
 function failure(id: RequestId, error: IpcError): DaemonFrame {

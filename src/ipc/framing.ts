@@ -24,6 +24,10 @@ export interface FrameDecoder {
   push(chunk: Uint8Array): DecodedFrame[];
   /** The stream ended: a last line without its newline is still a frame (or a truncated one). */
   end(): DecodedFrame[];
+  /** Whether a frame has begun and not ended yet (bytes kept, or an oversized line being skipped). */
+  inFrame(): boolean;
+  /** Bytes of the unfinished frame kept in memory. */
+  pendingBytes(): number;
 }
 
 const NEWLINE = 0x0a;
@@ -84,6 +88,8 @@ export function createFrameDecoder(maxFrameBytes: number): FrameDecoder {
         if (frame !== undefined) out.push(frame);
       }
     },
+    inFrame: () => discarding || pendingBytes > 0,
+    pendingBytes: () => pendingBytes,
     end() {
       if (discarding || pendingBytes === 0) return [];
       const frame = decodeLine(takeLine(new Uint8Array(0)), true);

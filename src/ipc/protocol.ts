@@ -30,6 +30,7 @@ export const IPC_ERROR_CODES = [
   'INTERNAL',
   'SUBSCRIBER_TOO_SLOW',
   'SHUTTING_DOWN',
+  'TOO_MANY_CONNECTIONS',
   // Raised by the client itself, never sent by the daemon.
   'DAEMON_UNREACHABLE',
   'CONNECTION_CLOSED',
@@ -211,6 +212,8 @@ export const StatusResultSchema = z.looseObject({
   dbPath: z.string(),
   modelsDir: z.string(),
   queue: z.record(z.string(), z.int().nonnegative()),
+  /** The socket's load: clients connected, replies written but not yet read by them, requests being answered. */
+  ipc: z.object({ connections: z.int().nonnegative(), bufferedBytes: z.int().nonnegative(), inFlight: z.int().nonnegative() }).optional(),
 });
 
 export const HistoryParamsSchema = z.strictObject({

@@ -1,7 +1,8 @@
 // The disk side of destinations: which folder names the user's ComfyUI tree already uses, reading
 // extra_model_paths.yaml, and the directories ComfyUI searches that both follow from them.
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { readRegularFile } from '../config/regular-file.js';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ResultAsync, err, type Result } from 'neverthrow';
@@ -51,9 +52,12 @@ export function readExtraModelPaths(
   );
 }
 
+/** Only a regular file is read (a FIFO would hang every placement), and not past the size limit. */
 async function readSmallFile(path: string): Promise<string | null> {
-  if ((await stat(path)).size > MAX_EXTRA_PATHS_BYTES) return null;
-  return readFile(path, 'utf8');
+  const read = await readRegularFile(path, MAX_EXTRA_PATHS_BYTES);
+  if (read.isOk()) return read.value;
+  if (read.error.code === 'TOO_LARGE') return null;
+  throw new Error(read.error.code === 'ABSENT' ? 'no such file' : read.error.reason);
 }
 
 export interface ModelRootsSettings {

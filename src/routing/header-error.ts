@@ -22,8 +22,11 @@ export type GgufErrorCode =
   | 'GGUF_LIMIT_EXCEEDED'
   | 'GGUF_INVALID';
 
-/** `BUFFER_TOO_SHORT`: the caller passed fewer bytes than the header needs (read more and parse again). */
-export type ReadErrorCode = 'READ_FAILED' | 'BUFFER_TOO_SHORT';
+/**
+ * `BUFFER_TOO_SHORT`: the caller passed fewer bytes than the header needs (read more and parse again).
+ * `HEADER_BUDGET_EXCEEDED`: reading the header took longer, or more memory, than its budget.
+ */
+export type ReadErrorCode = 'READ_FAILED' | 'BUFFER_TOO_SHORT' | 'HEADER_BUDGET_EXCEEDED';
 
 export type HeaderErrorCode = SafetensorsErrorCode | GgufErrorCode | ReadErrorCode;
 
@@ -44,4 +47,11 @@ export function headerError(code: HeaderErrorCode, message: string, key?: string
 
 export function isHeaderError(value: unknown): value is HeaderError {
   return typeof value === 'object' && value !== null && 'code' in value && 'message' in value;
+}
+
+const MAX_QUOTED_CHARS = 120;
+
+/** A name from the header as messages show it: JSON-quoted, and cut short when long. */
+export function quoteName(text: string): string {
+  return JSON.stringify(text.length > MAX_QUOTED_CHARS ? `${text.slice(0, MAX_QUOTED_CHARS)}…` : text);
 }

@@ -1,8 +1,9 @@
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkDataDirWritable, loadConfig, saveApiKey } from '../../src/config/load.js';
+import { checkDataDirWritable, loadConfig, MAX_CONFIG_BYTES, saveApiKey } from '../../src/config/load.js';
 import type { ConfigEnvironment } from '../../src/config/xdg.js';
 
 const KEY = 'CANARY-7f3a9c0e1b2d4f6a8c0e1b2d4f6a8c0e';
@@ -36,6 +37,24 @@ describe('loadConfig', () => {
     await mkdir(configFile, { recursive: true });
     const error = (await loadConfig({}, ctx))._unsafeUnwrapErr();
     expect(error).toMatchObject({ code: 'CONFIG_UNREADABLE', message: expect.stringContaining(configFile) });
+  });
+
+  it('reads only regular files, at once and within a size cap', async () => {
+    await mkdir(configDir, { recursive: true });
+    execFileSync('mkfifo', [configFile]);
+    // A FIFO nobody writes to would block a plain read forever.
+    const fifo = (await loadConfig({}, ctx))._unsafeUnwrapErr();
+    expect(fifo).toMatchObject({ code: 'CONFIG_UNREADABLE', message: `cannot read the config file ${configFile}: it is a FIFO (named pipe), not a regular file; point --config (or COMFYUI_DL_CONFIG) at a JSON file` });
+    await rm(configFile);
+    await symlink('/dev/zero', configFile);
+    expect((await loadConfig({}, ctx))._unsafeUnwrapErr().message).toMatch(/it is a character device, not a regular file/);
+    await rm(configFile);
+    await writeFile(configFile, `{"concurrency": 3${' '.repeat(MAX_CONFIG_BYTES)}}`);
+    expect((await loadConfig({}, ctx))._unsafeUnwrapErr().message).toMatch(/over the 1048576-byte limit; that is too large for a config file/);
+    await writeFile(configFile, JSON.stringify({ concurrency: 3 }));
+    const linked = join(home, 'linked.json');
+    await symlink(configFile, linked);
+    expect((await loadConfig({ config: linked }, ctx))._unsafeUnwrap().concurrency).toBe(3);
   });
 
   it('makes a key file that others can read private, and says so', async () => {

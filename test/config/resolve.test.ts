@@ -134,6 +134,22 @@ describe('config file errors', () => {
     expect(resolve({ fileText: '[1, 2]' })._unsafeUnwrapErr().message).toMatch(/must hold a JSON object/);
   });
 
+  it('checks every rule at load: a template that could not place a file, a huge number, a NUL, a long socket', () => {
+    const message = (settings: Record<string, unknown>) => resolve({ fileText: file(settings) })._unsafeUnwrapErr().message;
+    expect(message({ pathTemplate: '{folder}/../{fileName}' })).toMatch(/'pathTemplate'.*: Path template "\{folder\}\/..\/\{fileName\}": it has an empty, "." or ".." segment/);
+    expect(message({ pathTemplate: '{folder}/a/./{fileName}' })).toMatch(/"\." or "\.\." segment/);
+    expect(message({ pathTemplate: '/etc/{folder}/{fileName}' })).toMatch(/it must start with \{folder\}\//);
+    expect(message({ pathTemplate: '{folder}/{creator}/{fileName}' })).toMatch(/unknown placeholder \{creator\}/);
+    expect(message({ pathTemplate: '{folder}/{baseModel}' })).toMatch(/its last segment must contain \{fileName\}/);
+    expect(resolve({ env: { COMFYUI_DL_PATH_TEMPLATE: '{folder}//{fileName}' } })._unsafeUnwrapErr().message).toMatch(/^COMFYUI_DL_PATH_TEMPLATE must be .*empty/);
+    expect(resolve({ fileText: '{"concurrency": 1e309}' })._unsafeUnwrapErr().message)
+      .toBe(`setting 'concurrency' in ${CONFIG} must be an integer from 1 to 16 (got a number too large to represent)`);
+    expect(resolve({ fileText: '{"updateInterval": -1e400}' })._unsafeUnwrapErr().message).toMatch(/\(got -a number too large to represent\)/);
+    expect(message({ modelsDir: '/models/a\0b' })).toMatch(/'modelsDir'.*: a path cannot contain a NUL character/);
+    expect(message({ socket: `/run/${'x'.repeat(120)}.sock` })).toMatch(/'socket'.*: it is 130 bytes long once resolved; Unix sockets allow 107/);
+    expect(resolve({ flags: { socket: 'x'.repeat(100) } })._unsafeUnwrapErr().message).toMatch(/^--socket .*113 bytes long once resolved/);
+  });
+
   it('rejects bad flag and environment values, naming the flag or the variable', () => {
     expect(resolve({ flags: { concurrency: '0' } })._unsafeUnwrapErr().message).toBe('--concurrency must be an integer from 1 to 16 (got "0")');
     expect(resolve({ env: { COMFYUI_DL_UPDATE_INTERVAL: '6h' } })._unsafeUnwrapErr()).toMatchObject({

@@ -87,9 +87,9 @@ describe('a damaged or unusable setup', () => {
       mkdirSync(home.dataDir, { recursive: true });
       writeFileSync(join(home.dataDir, 'events.db'), Buffer.alloc(8192, 0x5a));
       const r = await cli(home, ['daemon'], { timeoutMs: 15_000 });
-      expect(r.code).not.toBe(0);
+      expect(r.code).toBe(2);
       expect(r.stderr).toContain(join(home.dataDir, 'events.db'));
-      expect(r.stderr).toMatch(/not a comfyui-dl database or is damaged: move it aside/);
+      expect(r.stderr).toMatch(/is not an SQLite database .*: the daemon will not write to it\. Move .* aside/);
     } finally {
       home.cleanup();
     }

@@ -57,7 +57,7 @@ function startUi(home: DaemonHome, args: readonly string[], pathEnv: string): Pr
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const url = /open (http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]+)/.exec(out)?.[1];
+      const url = /(?:open|serving) (http:\/\/127\.0\.0\.1:\d+\/(?:#token=[\w-]+)?)/.exec(out)?.[1];
       if (url && out.includes('Ctrl-C')) resolve({ child, url, stdout: () => out, stderr: () => err, stop: () => (child.kill('SIGINT'), exited) });
     });
     void exited.then((code) => reject(new Error(`ui exited (${code}) before serving: ${err}`)));
@@ -111,20 +111,26 @@ describe('comfyui-dl ui', () => {
     await expect.poll(() => (existsSync(record) ? readFileSync(record, 'utf8') : '')).toMatch(/\n$/);
     const args = readFileSync(record, 'utf8').trim();
     expect(args).toMatch(new RegExp(`^--app=http://127\\.0\\.0\\.1:${portOf(ui.url)}/#launch=[\\w-]{43}$`));
-    expect(args).not.toContain(new URL(ui.url).hash.slice('#token='.length));
+    // With a window opened, the token is printed nowhere: only the plain address.
+    expect(ui.stdout()).toContain(`serving http://127.0.0.1:${portOf(ui.url)}/ in an app window`);
+    expect(`${ui.stdout()}${ui.stderr()}`).not.toMatch(/token/);
     expect(await ui.stop()).toBe(0);
   });
 
-  it('falls back to xdg-open, and to printing only when neither is there', async () => {
+  it('falls back to xdg-open, and says to use --no-open when neither is there', async () => {
     const record = join(bin, 'xdg-args');
     fakeProgram(join(bin, 'with-xdg'), 'xdg-open', record);
     const ui = await startUi(home, [], join(bin, 'with-xdg'));
     await expect.poll(() => (existsSync(record) ? readFileSync(record, 'utf8') : '')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#launch=.*\n$/);
     expect(await ui.stop()).toBe(0);
 
-    const bare = await startUi(home, [], join(bin, 'empty'));
-    await expect.poll(() => bare.stderr()).toContain('open the address above in a browser');
-    expect(await bare.stop()).toBe(0);
+    const bare = spawn(process.execPath, ['--input-type=module', '-e', RUN_UI, 'ui'], { env: { ...home.env, PATH: join(bin, 'empty') } });
+    let out = '';
+    bare.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    bare.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    expect(await new Promise<number | null>((resolve) => bare.once('exit', resolve))).toBe(1);
+    expect(out).toContain('could not open a window (no chromium, chrome or xdg-open on PATH): run `comfyui-dl ui --no-open`');
+    expect(out).not.toMatch(/#token=|#launch=/);
   });
 
   it('says so when the port is taken', async () => {

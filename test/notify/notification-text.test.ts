@@ -10,11 +10,17 @@ describe('notification text', () => {
 
   it('redacts given secrets and bearer tokens wherever they appear', () => {
     expect(sanitizeNotificationText('key=k3y! then k3y! and Authorization: Bearer zzz', ['k3y!', ''])).toBe(
-      'key=[redacted] then [redacted] and Authorization: Bearer [redacted]');
+      'key=*** then *** and Authorization: ***');
   });
 
-  it('drops NUL characters, which D-Bus strings cannot carry', () => {
+  it('drops NUL characters, which D-Bus strings cannot carry, and every other control character', () => {
     expect(sanitizeNotificationText('a\0b', [])).toBe('ab');
+    expect(sanitizeNotificationText('\x1b]0;pwned\x07done: x\u202egnp.exe\r\nnext line', [])).toBe('done: xgnp.exe\nnext line');
+  });
+
+  it('masks credentials in pasted URLs without a query too', () => {
+    expect(sanitizeNotificationText('failed: https://user:pass@civitai.com/models/1 with hf_abcdefghijklmnopqrstuvwxyz0123', []))
+      .toBe('failed: https://***@civitai.com/models/1 with hf_***');
   });
 
   it('escapes markup characters', () => {

@@ -72,7 +72,7 @@ describe('createNotifier on a private session bus', () => {
       body: 'Tom & Jerry <v2>.safetensors from https://b2.example/file.safetensors?X-Amz-Signature=abc&token=xyz',
     });
     const [got] = await server.waitForCount(1);
-    expect(got?.summary).toBe('Download failed (key [redacted])');
+    expect(got?.summary).toBe('Download failed (key ***)');
     expect(got?.body).toBe('Tom &amp; Jerry &lt;v2&gt;.safetensors from https://b2.example/file.safetensors');
   });
 

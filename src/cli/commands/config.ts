@@ -5,8 +5,9 @@ import { connectIpc } from '../../ipc/client.js';
 import type { ConfigReport } from '../../ipc/protocol.js';
 import { withClient } from '../client.js';
 import { CliExit, EXIT, fail } from '../exit.js';
-import { printJson, table } from '../format.js';
+import { table } from '../format.js';
 import type { CliContext } from '../context.js';
+import { printErr, printJson, printOut } from '../output.js';
 
 /** Reads the key without echoing it on a terminal, or from a pipe; never from argv, where `ps` would show it. */
 async function readKey(): Promise<string> {
@@ -17,11 +18,11 @@ async function readKey(): Promise<string> {
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
   const muted = rl as unknown as { _writeToOutput: (s: string) => void };
-  process.stderr.write('CivitAI API key (input hidden): ');
+  printErr('CivitAI API key (input hidden): ');
   muted._writeToOutput = () => undefined;
   const key = await new Promise<string>((resolve) => rl.question('', resolve));
   rl.close();
-  process.stderr.write('\n');
+  printErr('\n');
   return key.trim();
 }
 
@@ -44,7 +45,7 @@ export function registerConfig(program: Command, ctx: CliContext): void {
         }
         view = 'daemon';
       } else if (connected.error.code === 'DAEMON_UNREACHABLE') {
-        process.stderr.write(`comfyui-dl: the daemon is not running at ${c.socket}; these are the settings this command resolved itself (a daemon started now would get the same, unless started with other flags or environment)\n`);
+        printErr(`comfyui-dl: the daemon is not running at ${c.socket}; these are the settings this command resolved itself (a daemon started now would get the same, unless started with other flags or environment)\n`);
         report = settingsReport(c);
         view = 'cli';
       } else {
@@ -52,7 +53,7 @@ export function registerConfig(program: Command, ctx: CliContext): void {
       }
       if (opts.json) return printJson({ view, ...report });
       const rows = Object.entries(report.settings).map(([key, s]) => [key, s.value === null ? '(not set)' : String(s.value), s.source]);
-      process.stdout.write(`${table(['SETTING', 'VALUE', 'FROM'], [
+      printOut(`${table(['SETTING', 'VALUE', 'FROM'], [
         ...rows,
         ['apiKey', report.apiKey.value ?? '(none: set one with `comfyui-dl config set-key`)', report.apiKey.source ?? '-'],
       ])}\nconfig file: ${report.configFile}\n${view === 'daemon' ? 'as the running daemon uses them' : 'as this command resolved them (the daemon is not running)'}\n`);
@@ -67,7 +68,7 @@ export function registerConfig(program: Command, ctx: CliContext): void {
       const n = Number(value);
       if (!/^\d+$/.test(value) || n < 1 || n > 16) throw new CliExit(EXIT.USAGE, `${key} must be a whole number from 1 to 16, got '${value}'`);
       const r = await withClient(await ctx.socket(), async (c) => (await c.request('settings.set', { key, value: n })).match((x) => x, fail));
-      process.stdout.write(`${r.key} is now ${r.value}\n`);
+      printOut(`${r.key} is now ${r.value}\n`);
     });
   config
     .command('set-key')
@@ -77,6 +78,6 @@ export function registerConfig(program: Command, ctx: CliContext): void {
       const key = await readKey();
       if (!key) throw new CliExit(EXIT.USAGE, 'no key given: paste it at the prompt, or pipe it in (`comfyui-dl config set-key < keyfile`)');
       (await saveApiKey(key, c.configFile)).match(() => undefined, fail);
-      process.stdout.write(`saved the key ${maskKey(key)} in ${c.configFile}; restart the daemon to use it\n`);
+      printOut(`saved the key ${maskKey(key)} in ${c.configFile}; restart the daemon to use it\n`);
     });
 }

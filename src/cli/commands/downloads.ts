@@ -3,9 +3,10 @@ import { civitaiId, oneOf } from '../args.js';
 import { FILE_FORMAT_VALUES, FILE_FP_VALUES, FILE_SIZE_VALUES, type JobJson } from '../../ipc/protocol.js';
 import { withClient } from '../client.js';
 import { CliExit, EXIT, fail } from '../exit.js';
-import { formatBytes, printJson, table } from '../format.js';
+import { formatBytes, table } from '../format.js';
 import { describeJob, exitForWaited, jobName, waitForJob } from '../job-wait.js';
 import type { CliContext } from '../context.js';
+import { printErr, printJson, printOut } from '../output.js';
 
 
 const percent = (j: JobJson) => (j.bytesTotal ? `${Math.floor((j.bytesDone / j.bytesTotal) * 100)}%` : '-');
@@ -43,10 +44,10 @@ export function registerDownloads(program: Command, ctx: CliContext): void {
         let job = added.job;
         const result = added.existing ? `already have it: ${describeJob(job)}` : `queued job ${job.id}: ${jobName(job)}, ${formatBytes(job.bytesTotal)}`;
         // The result is stdout's; with --json (the job is the result) or --wait (the final state is) it is progress.
-        process[opts.json || opts.wait ? 'stderr' : 'stdout'].write(`${result}\n`);
+        (opts.json || opts.wait ? printErr : printOut)(`${result}\n`);
         if (opts.wait) job = await waitForJob(c, job);
         if (opts.json) printJson(job);
-        else if (opts.wait) process.stdout.write(`${describeJob(job)}\n`);
+        else if (opts.wait) printOut(`${describeJob(job)}\n`);
         if (opts.wait) exitForWaited(job);
       });
     });
@@ -59,8 +60,8 @@ export function registerDownloads(program: Command, ctx: CliContext): void {
     .action(async (opts: { all?: boolean; json?: boolean }) => {
       const { jobs } = await withClient(await ctx.socket(), async (c) => (await c.request('queue', { all: opts.all })).match((r) => r, fail));
       if (opts.json) return printJson(jobs);
-      if (jobs.length === 0) return void process.stdout.write(opts.all ? 'no jobs\n' : 'the queue is empty (see `comfyui-dl queue --all` for finished jobs)\n');
-      process.stdout.write(`${table(['JOB', 'STATE', 'DONE', 'SIZE', 'MODEL', 'DETAIL'], jobs.map((j) => [
+      if (jobs.length === 0) return void printOut(opts.all ? 'no jobs\n' : 'the queue is empty (see `comfyui-dl queue --all` for finished jobs)\n');
+      printOut(`${table(['JOB', 'STATE', 'DONE', 'SIZE', 'MODEL', 'DETAIL'], jobs.map((j) => [
         j.id, j.state, percent(j), formatBytes(j.bytesTotal), jobName(j),
         j.state === 'completed' ? j.path ?? '' : j.state === 'waiting' ? describeJob(j).replace(/^job \S+ /, '') : j.error ?? '',
       ]))}\n`);
@@ -84,7 +85,7 @@ export function registerDownloads(program: Command, ctx: CliContext): void {
         let r = (await c.request(name, { job })).match((x) => x.job, fail);
         if (opts.wait) r = await waitForJob(c, r);
         if (opts.json) printJson(r);
-        else process.stdout.write(`${describeJob(r)}\n`);
+        else printOut(`${describeJob(r)}\n`);
         if (opts.wait) exitForWaited(r);
       });
     });
@@ -97,14 +98,14 @@ export function registerDownloads(program: Command, ctx: CliContext): void {
     .action(async (opts: { json?: boolean }) => {
       const { models } = await withClient(await ctx.socket(), async (c) => (await c.request('list')).match((r) => r, fail));
       if (opts.json) return printJson(models);
-      if (models.length === 0) return void process.stdout.write('no models yet: add one with `comfyui-dl add <civitai url>`\n');
+      if (models.length === 0) return void printOut('no models yet: add one with `comfyui-dl add <civitai url>`\n');
       const state = (m: (typeof models)[number]) => (m.missing ? 'missing' : m.changed ? 'changed' : 'ok');
-      process.stdout.write(`${table(['PATH', 'STATE', 'TYPE', 'BASE', 'SIZE', 'MODEL'], models.map((m) => [
+      printOut(`${table(['PATH', 'STATE', 'TYPE', 'BASE', 'SIZE', 'MODEL'], models.map((m) => [
         m.path, state(m), m.type ?? m.folder, m.baseModel ?? '-', formatBytes(m.sizeBytes), m.modelName ? `${m.modelName} / ${m.versionName}` : '(unknown)',
       ]))}\n`);
       const missing = models.filter((m) => m.missing).length;
       const changed = models.filter((m) => m.changed && !m.missing).length;
-      if (missing > 0) process.stdout.write(`${missing} missing: deleted, or on a drive that is offline; their metadata is kept and they come back when the files do\n`);
-      if (changed > 0) process.stdout.write(`${changed} changed: the bytes on disk are not the ones recorded (see \`comfyui-dl verify\`)\n`);
+      if (missing > 0) printOut(`${missing} missing: deleted, or on a drive that is offline; their metadata is kept and they come back when the files do\n`);
+      if (changed > 0) printOut(`${changed} changed: the bytes on disk are not the ones recorded (see \`comfyui-dl verify\`)\n`);
     });
 }

@@ -1,14 +1,20 @@
 import type { Command } from 'commander';
 import { wholeNumber } from '../args.js';
 import type { EventJson } from '../../ipc/protocol.js';
+import { plainText } from '../../lib/terminal-text.js';
 import { withClient } from '../client.js';
 import { fail } from '../exit.js';
-import { printJson, table } from '../format.js';
+import { table } from '../format.js';
 import type { CliContext } from '../context.js';
+import { printJson, printOut } from '../output.js';
 
 
 /** One line per event: enough to follow a job without reading JSON. */
 export function summarize(e: EventJson): string {
+  return plainText(detail(e));
+}
+
+function detail(e: EventJson): string {
   const d = e.data;
   const pick = (...keys: string[]) => keys.filter((k) => d[k] !== undefined && d[k] !== null).map((k) => `${k}=${JSON.stringify(d[k])}`).join(' ');
   switch (e.type) {
@@ -37,7 +43,7 @@ export function registerHistory(program: Command, ctx: CliContext): void {
         (await c.request('history', { since: opts.since, stream: opts.stream, type: opts.type, category: opts.category, limit: opts.limit })).match((r) => r, fail),
       );
       if (opts.json) return printJson(events);
-      if (events.length === 0) return void process.stdout.write('no events\n');
-      process.stdout.write(`${table(['POS', 'TIME', 'STREAM', 'TYPE', 'DETAIL'], events.map((e) => [String(e.position), e.recordedAt, e.streamId, e.type, summarize(e)]))}\n`);
+      if (events.length === 0) return void printOut('no events\n');
+      printOut(`${table(['POS', 'TIME', 'STREAM', 'TYPE', 'DETAIL'], events.map((e) => [String(e.position), e.recordedAt, e.streamId, e.type, summarize(e)]))}\n`);
     });
 }

@@ -4,10 +4,11 @@ import type { Command } from 'commander';
 import { civitaiId } from '../args.js';
 import { withClient } from '../client.js';
 import { CliExit, EXIT, fail } from '../exit.js';
-import { printJson, table } from '../format.js';
+import { table } from '../format.js';
 import type { CliContext } from '../context.js';
 import type { AvailableUpdateJson, ResultOf } from '../../ipc/protocol.js';
 import { describeJob, exitForWaited, waitForJob } from '../job-wait.js';
+import { printJson, printOut } from '../output.js';
 
 
 /**
@@ -35,9 +36,9 @@ export function registerLibrary(program: Command, ctx: CliContext): void {
     .action(async (opts: { wait?: boolean; json?: boolean }) => {
       const r = await withClient(await ctx.socket(), async (c) => (await c.request('scan', { wait: opts.wait })).match((x) => x, fail));
       if (opts.json) return printJson(r);
-      if (!r.summary) return void process.stdout.write(r.started ? 'scan started (see `comfyui-dl status` and `comfyui-dl list`)\n' : 'a scan is already running\n');
+      if (!r.summary) return void printOut(r.started ? 'scan started (see `comfyui-dl status` and `comfyui-dl list`)\n' : 'a scan is already running\n');
       const s = r.summary;
-      process.stdout.write(`scanned ${s.files} files in ${(s.ms / 1000).toFixed(1)} s: ${s.hashed} hashed, ${s.cached} unchanged, ${s.discovered} new, ${s.moved} moved, ${s.missing} missing; ${s.identified} identified on CivitAI, ${s.unknown} unknown\n`);
+      printOut(`scanned ${s.files} files in ${(s.ms / 1000).toFixed(1)} s: ${s.hashed} hashed, ${s.cached} unchanged, ${s.discovered} new, ${s.moved} moved, ${s.missing} missing; ${s.identified} identified on CivitAI, ${s.unknown} unknown\n`);
     });
 
   const updates = program
@@ -50,14 +51,14 @@ export function registerLibrary(program: Command, ctx: CliContext): void {
     .action(async (opts: { check?: boolean; json?: boolean }) => {
       const r = await withClient(await ctx.socket(), async (c) => (await c.request('updates', { check: opts.check })).match((x) => x, fail));
       if (opts.json) return printJson(updatesJson(r));
-      if (r.updates.length === 0) process.stdout.write('everything is up to date\n');
+      if (r.updates.length === 0) printOut('everything is up to date\n');
       else {
-        process.stdout.write(`${table(['MODEL', 'NAME', 'INSTALLED', 'LATEST', 'PUBLISHED', 'PATH'], r.updates.map((u) => [
+        printOut(`${table(['MODEL', 'NAME', 'INSTALLED', 'LATEST', 'PUBLISHED', 'PATH'], r.updates.map((u) => [
           String(u.modelId), u.modelName ?? '?', String(u.installedVersionId), `${u.latestVersionId} (${u.latestVersionName})`, u.publishedAt?.slice(0, 10) ?? '-', u.path ?? '-',
         ]))}\nget one with \`comfyui-dl updates get <model>\`; silence one with \`comfyui-dl updates ignore --model <id>\` or \`--version <id>\`\n`);
       }
       for (const f of r.replaced) {
-        process.stdout.write(`CivitAI replaced the file of version ${f.versionId} (model ${f.modelId}): ${f.path ?? 'your copy'} is ${f.installedSha256.slice(0, 12)}…, CivitAI now serves ${f.remoteSha256.slice(0, 12)}…\n`);
+        printOut(`CivitAI replaced the file of version ${f.versionId} (model ${f.modelId}): ${f.path ?? 'your copy'} is ${f.installedSha256.slice(0, 12)}…, CivitAI now serves ${f.remoteSha256.slice(0, 12)}…\n`);
       }
     });
   updates
@@ -70,7 +71,7 @@ export function registerLibrary(program: Command, ctx: CliContext): void {
       if ((opts.model === undefined) === (opts.version === undefined)) throw new CliExit(EXIT.USAGE, 'give either --model ID or --version ID');
       const r = await withClient(await ctx.socket(), async (c) => (await c.request('updates.ignore', { model: opts.model, version: opts.version })).match((x) => x, fail));
       if (opts.json) return printJson(r);
-      process.stdout.write(r.versionId === null ? `ignoring every update of model ${r.modelId}\n` : `ignoring version ${r.versionId} of model ${r.modelId}\n`);
+      printOut(r.versionId === null ? `ignoring every update of model ${r.modelId}\n` : `ignoring version ${r.versionId} of model ${r.modelId}\n`);
     });
   updates
     .command('get')
@@ -86,7 +87,7 @@ export function registerLibrary(program: Command, ctx: CliContext): void {
         const added = (await c.request('add', { version: u.latestVersionId })).match((x) => x, fail);
         const job = opts.wait ? await waitForJob(c, added.job) : added.job;
         if (opts.json) printJson(job);
-        else process.stdout.write(`${describeJob(job)}\n`);
+        else printOut(`${describeJob(job)}\n`);
         if (opts.wait) exitForWaited(job);
       });
     });
@@ -101,8 +102,8 @@ export function registerLibrary(program: Command, ctx: CliContext): void {
       const sent = paths.length > 0 ? paths.map((p) => (existsSync(p) ? resolve(p) : p)) : undefined;
       const { results: distinct } = await withClient(await ctx.socket(), async (c) => (await c.request('verify', { paths: sent })).match((x) => x, fail));
       if (opts.json) printJson(distinct);
-      else if (distinct.length === 0) process.stdout.write('nothing to verify: no tracked model files\n');
-      else process.stdout.write(`${table(['STATUS', 'PATH', 'DETAIL'], distinct.map((r) => [r.status, r.path,
+      else if (distinct.length === 0) printOut('nothing to verify: no tracked model files\n');
+      else printOut(`${table(['STATUS', 'PATH', 'DETAIL'], distinct.map((r) => [r.status, r.path,
         r.status === 'changed' ? `expected ${r.expected?.slice(0, 12)}…, found ${r.actual?.slice(0, 12)}…` : r.status === 'unknown' ? 'not a tracked model file' : '',
       ]))}\n`);
       if (distinct.some((r) => r.status !== 'ok')) throw new CliExit(EXIT.FAILED, '');

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { withClient } from '../client.js';
 import { fail } from '../exit.js';
-import { printJson } from '../format.js';
+
 import type { CliContext } from '../context.js';
+import { printJson, printOut } from '../output.js';
 
 export function registerReplay(program: Command, ctx: CliContext): void {
   program
@@ -12,6 +13,6 @@ export function registerReplay(program: Command, ctx: CliContext): void {
     .action(async (opts: { json?: boolean }) => {
       const r = await withClient(await ctx.socket(), async (c) => (await c.request('replay')).match((x) => x, fail));
       if (opts.json) return printJson(r);
-      process.stdout.write(`replayed ${r.events} events into ${r.views} views in ${r.ms} ms\n`);
+      printOut(`replayed ${r.events} events into ${r.views} views in ${r.ms} ms\n`);
     });
 }

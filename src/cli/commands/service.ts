@@ -3,8 +3,9 @@ import type { Command } from 'commander';
 import { projectRoot } from '../../lib/project-root.js';
 import { installService, serviceStatus, uninstallService } from '../../service/service.js';
 import { fail } from '../exit.js';
-import { printJson, table } from '../format.js';
+import { table } from '../format.js';
 import type { CliContext } from '../context.js';
+import { printJson, printOut } from '../output.js';
 
 export function registerService(program: Command, ctx: CliContext): void {
   const service = program.command('service').description('run the daemon as a systemd user service');
@@ -28,14 +29,14 @@ export function registerService(program: Command, ctx: CliContext): void {
         socketDir: dirname(c.socket),
         environment,
       })).match((r) => r, fail);
-      process.stdout.write(`installed ${installed.unitPath} and ${installed.desktopEntryPath}; the daemon is running (see \`comfyui-dl service status\`)\n`);
+      printOut(`installed ${installed.unitPath} and ${installed.desktopEntryPath}; the daemon is running (see \`comfyui-dl service status\`)\n`);
     });
   service
     .command('uninstall')
     .description('stop and disable the service and remove its files')
     .action(async () => {
       const r = (await uninstallService()).match((x) => x, fail);
-      process.stdout.write(r.removed.length ? `removed ${r.removed.join(', ')}\n` : 'nothing to remove\n');
+      printOut(r.removed.length ? `removed ${r.removed.join(', ')}\n` : 'nothing to remove\n');
     });
   service
     .command('status')
@@ -44,7 +45,7 @@ export function registerService(program: Command, ctx: CliContext): void {
     .action(async (opts: { json?: boolean }) => {
       const s = (await serviceStatus()).match((x) => x, fail);
       if (opts.json) return printJson(s);
-      process.stdout.write(`${table(['', ''], [
+      printOut(`${table(['', ''], [
         ['installed', String(s.installed)],
         ['state', `${s.activeState} (${s.subState})`],
         ['pid', s.mainPid === null ? '-' : String(s.mainPid)],

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { withClient } from '../client.js';
 import { fail } from '../exit.js';
-import { printJson, table } from '../format.js';
+import { table } from '../format.js';
 import type { CliContext } from '../context.js';
+import { printJson, printOut } from '../output.js';
 
 export function registerStatus(program: Command, ctx: CliContext): void {
   program
@@ -13,7 +14,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
       const status = await withClient(await ctx.socket(), async (c) => (await c.request('status')).match((r) => r, fail));
       if (opts.json) return printJson(status);
       const queue = Object.entries(status.queue).map(([state, n]) => `${n} ${state}`).join(', ') || 'empty';
-      process.stdout.write(
+      printOut(
         `${table(['', ''], [
           ['daemon', `comfyui-dl ${status.version} (pid ${status.pid}, up ${status.uptimeSeconds} s)`],
           ['log', `${status.dbPath} at position ${status.position}`],

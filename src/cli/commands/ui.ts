@@ -7,12 +7,13 @@ import { projectRoot } from '../../lib/project-root.js';
 import { wholeNumber } from '../args.js';
 import type { CliContext } from '../context.js';
 import { CliExit, EXIT } from '../exit.js';
+import { printErr, printOut } from '../output.js';
 
 export function registerUi(program: Command, ctx: CliContext): void {
   program
     .command('ui')
     .description('open the desktop app: a local server on 127.0.0.1 bridging to the daemon, shown in an app window (Ctrl-C to stop)')
-    .option('--no-open', 'only print the address to open')
+    .option('--no-open', 'open no window: print the address to open, with its access token')
     .option('--port <port>', 'listen on this port (default: the one of the last run when free, else any free one)', wholeNumber('--port'))
     .action(async (opts: { open: boolean; port?: number }) => {
       const config = await ctx.config();
@@ -32,25 +33,31 @@ export function registerUi(program: Command, ctx: CliContext): void {
 
       const probe = await connectIpc(socket, { client: 'comfyui-dl-ui', timeoutMs: 1000 });
       if (probe.isOk()) await probe.value.close();
-      else process.stderr.write(`comfyui-dl: warning: ${probe.error.message}; the app shows the daemon offline until it starts\n`);
+      else printErr(`comfyui-dl: warning: ${probe.error.message}; the app shows the daemon offline until it starts\n`);
 
-      process.stdout.write(`comfyui-dl ui: open ${gateway.launchUrl}\n`);
-      process.stdout.write(
+      // The address with the token is a key to the app: printed only when asked for (--no-open), never when the
+      // window got a one-time launch code, or it would end up in terminal scrollback, logs and the journal.
+      printOut(
         `Send models from civitai.com and huggingface.co with the browser extension: load ${extensionDir} unpacked ` +
           '(Chromium: chrome://extensions, Developer mode, Load unpacked; Firefox: about:debugging, Load Temporary Add-on, its manifest.json), ' +
           'then pair it on the app\'s Browser extension page.\n',
       );
-      if (opts.open) {
+      if (!opts.open) printOut(`comfyui-dl ui: open ${gateway.launchUrl}\n`);
+      else {
         const launcher = appWindowLauncher(gateway.openUrl);
         const opened = launcher === undefined ? { ok: false as const, message: 'no chromium, chrome or xdg-open on PATH' } : await launch(launcher);
-        if (!opened.ok) process.stderr.write(`comfyui-dl: could not open a window (${opened.message}): open the address above in a browser\n`);
+        if (!opened.ok) {
+          await gateway.close();
+          throw new CliExit(EXIT.FAILED, `could not open a window (${opened.message}): run \`comfyui-dl ui --no-open\` and open the address it prints in a browser`);
+        }
+        printOut(`comfyui-dl ui: serving ${gateway.url} in an app window\n`);
       }
       // Listening for Ctrl-C before saying so: whoever reads the line may press it at once.
       const stopped = new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
-      process.stdout.write('Serving the app; Ctrl-C to stop.\n');
+      printOut('Serving the app; Ctrl-C to stop.\n');
       await stopped;
       await gateway.close();
     });

@@ -4,6 +4,7 @@ import { fail } from '../exit.js';
 import type { CliContext } from '../context.js';
 import { wholeNumber } from '../args.js';
 import { summarize } from './history.js';
+import { printJsonLine, printOut } from '../output.js';
 
 export function registerWatch(program: Command, ctx: CliContext): void {
   program
@@ -21,7 +22,8 @@ export function registerWatch(program: Command, ctx: CliContext): void {
         const sub = client.subscribe({ from: opts.from, stream: opts.stream, category: opts.category }, (frame) => {
           if (frame.t === 'event') {
             const e = frame.event;
-            process.stdout.write(opts.json ? `${JSON.stringify(e)}\n` : `${e.position}  ${e.recordedAt}  ${e.streamId}  ${e.type}  ${summarize(e)}\n`);
+            if (opts.json) printJsonLine(e);
+            else printOut(`${e.position}  ${e.recordedAt}  ${e.streamId}  ${e.type}  ${summarize(e)}\n`);
           } else if (frame.t === 'end') {
             if (frame.error) reject(Object.assign(new Error(frame.error.message), { code: frame.error.code }));
             else resolve();
