@@ -92,7 +92,7 @@ describe('hostile text from outside, through every output', () => {
     seen.push(['add <OSC ref>', title.stdout + title.stderr]);
     const crlf = await cli(home, ['add', `${sim.apiUrl}/api/download/models/${DEFAULT_IDS.sdxlLora.versionId}?format=SafeTensor%0d%0aX-Injected:%201`]);
     expect(crlf.code).toBe(2);
-    expect(crlf.stderr).toContain("The download URL's `format` parameter holds control characters");
+    expect(crlf.stderr).toContain("The URL's `format` parameter holds control characters");
     seen.push(['add <CR LF filter>', crlf.stdout + crlf.stderr]);
   });
 
