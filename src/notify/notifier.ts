@@ -1,19 +1,20 @@
-// Desktop notifications through org.freedesktop.Notifications on the D-Bus session bus.
+// Desktop notifications through org.freedesktop.Notifications on the D-Bus session bus, sent with GLib's
+// `gdbus call`.
 //
-// Why our own D-Bus client rather than a library or a subprocess: sending a notification needs the EXTERNAL
-// handshake and one method call, a few hundred lines we fully control. The maintained pure-JS clients pull in
-// old stream and XML-parser dependencies (dbus-next, @homebridge/dbus-native) or already require Node 22
-// (dbus-native); spawning notify-send or gdbus depends on desktop packages a headless host lacks, forks a
-// process per notification and gives no typed failure.
-import { z } from 'zod';
+// Why gdbus (judged against the alternatives, December 2026): a daemon that sends one kind of message does not need
+// a D-Bus implementation of its own (ours was 760 lines of wire format, authentication and connection handling to
+// maintain). The pure-JavaScript clients are not maintained (dbus-next has had no release since 2021 and pulls in
+// old stream and XML dependencies) or need Node 22 (dbus-native). `notify-send` (libnotify-bin) cannot be pointed
+// at a given bus, cannot ask the server's capabilities, and is one more desktop package. `gdbus` is GLib's own tool
+// (Debian: libglib2.0-bin): present wherever a desktop runs a notification server, a small C program with typed
+// errors, and it runs unchanged inside the hardened systemd unit (no extra address families, no new privileges).
+// A host without it, or without a session bus (a server, SSH), simply has no notifications, said once.
+import { execFile } from 'node:child_process';
 import { err, ok, type Result } from 'neverthrow';
-import { defaultSessionBusAddress } from './dbus-address.js';
-import { connectToBus, type BusCallError, type BusConnection } from './dbus-connection.js';
-import type { DBusMessage, DBusValue } from './dbus-wire.js';
 import { escapeMarkup, sanitizeNotificationText } from './notification-text.js';
 
 export type NotifyError =
-  /** No bus to talk to (headless, SSH): log once and carry on without notifications. */
+  /** No bus to talk to (headless, SSH), or no gdbus to talk with: log once and carry on without notifications. */
   | { readonly code: 'NO_SESSION_BUS'; readonly message: string }
   /** The bus works but nobody owns org.freedesktop.Notifications and none can be started. */
   | { readonly code: 'NO_NOTIFICATION_SERVER'; readonly message: string }
@@ -37,132 +38,125 @@ export interface NotifierOptions {
   readonly secrets?: readonly string[];
   /** How long to wait for the bus and the notification server; a server may be started on demand. */
   readonly timeoutMs?: number;
+  /** The gdbus program (tests point it elsewhere). */
+  readonly gdbus?: string;
 }
 
 export interface Notifier {
   notify(notification: Notification): Promise<Result<{ id: number }, NotifyError>>;
+  /** Forgets what the server said it can do: the next notification asks again. */
   close(): void;
 }
 
-const NOTIFICATIONS = {
-  destination: 'org.freedesktop.Notifications',
-  path: '/org/freedesktop/Notifications',
-  interface: 'org.freedesktop.Notifications',
-};
-
-const URGENCY_LEVEL: Readonly<Record<Urgency, number>> = { low: 0, normal: 1, critical: 2 };
-// Let the server apply its own default display time.
-const SERVER_DEFAULT_EXPIRY = -1;
+const URGENCY_BYTE: Readonly<Record<Urgency, number>> = { low: 0, normal: 1, critical: 2 };
 const DEFAULT_TIMEOUT_MS = 5000;
-
-const notifyReply = z.tuple([z.number().int().nonnegative()]);
-const capabilitiesReply = z.tuple([z.array(z.string())]);
-
 // Errors the bus returns when no notification server is running or activatable.
-const NO_SERVER_ERRORS = new Set([
-  'org.freedesktop.DBus.Error.ServiceUnknown',
-  'org.freedesktop.DBus.Error.NameHasNoOwner',
-]);
+const NO_SERVER_ERRORS = new Set(['org.freedesktop.DBus.Error.ServiceUnknown', 'org.freedesktop.DBus.Error.NameHasNoOwner']);
 
-function callFailure(error: BusCallError): NotifyError {
-  if (error.code === 'DBUS_ERROR_REPLY' && NO_SERVER_ERRORS.has(error.errorName)) {
-    return { code: 'NO_NOTIFICATION_SERVER', message: `no desktop notification server is running (${error.message})` };
-  }
-  return { code: 'NOTIFY_FAILED', message: `the desktop notification was not shown: ${error.message}` };
+/** A string as a GVariant text literal: gdbus parses every argument, so quotes and backslashes are escaped. */
+export function gvariantString(text: string): string {
+  const escaped = text.replace(/[\\'\n\r\t]/g, (c) => ({ '\\': '\\\\', "'": "\\'", '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c] ?? c);
+  return `'${escaped}'`;
 }
 
-interface Session {
-  readonly connection: BusConnection;
-  readonly bodyMarkup: boolean;
-}
+type CallOutcome =
+  | { readonly kind: 'ok'; readonly stdout: string }
+  /** The call reached the bus, which answered with this D-Bus error. */
+  | { readonly kind: 'dbus-error'; readonly name: string; readonly message: string }
+  | { readonly kind: 'no-bus'; readonly message: string }
+  | { readonly kind: 'timeout' };
 
 export function createNotifier(options: NotifierOptions): Notifier {
-  const address = options.busAddress ?? defaultSessionBusAddress(process.env);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const secrets = options.secrets ?? [];
-  // One connection, opened on first use and shared by concurrent calls; reopened after it drops.
-  let session: Promise<Result<Session, NotifyError>> | undefined;
+  const gdbus = options.gdbus ?? 'gdbus';
+  const bus = options.busAddress === undefined ? ['--session'] : ['--address', options.busAddress];
+  // Asked once, then kept: whether the server renders markup in the body.
+  let bodyMarkup: Promise<Result<boolean, NotifyError>> | undefined;
 
-  async function openSession(): Promise<Result<Session, NotifyError>> {
-    const connected = await connectToBus(address, timeoutMs);
-    if (connected.isErr()) return err(connected.error);
-    const connection = connected.value;
-    const capabilities = await connection.call(
-      { ...NOTIFICATIONS, member: 'GetCapabilities', signature: '', body: [] }, timeoutMs);
-    if (capabilities.isErr()) {
-      const failure = callFailure(capabilities.error);
-      // A server that merely rejects GetCapabilities can still show plain text.
-      const answered = capabilities.error.code === 'DBUS_ERROR_REPLY' && failure.code === 'NOTIFY_FAILED';
-      if (answered) return ok({ connection, bodyMarkup: false });
-      connection.close();
-      return err(failure);
+  const call = (destination: string, path: string, method: string, args: readonly string[] = []): Promise<CallOutcome> =>
+    new Promise((resolve) => {
+      execFile(
+        gdbus,
+        ['call', ...bus, '--dest', destination, '--object-path', path, '--method', method, ...args],
+        { timeout: timeoutMs, killSignal: 'SIGKILL' },
+        (error, stdout, stderr) => {
+          if (!error) return resolve({ kind: 'ok', stdout });
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+            return resolve({ kind: 'no-bus', message: `${gdbus} (GLib's gdbus, Debian package libglib2.0-bin) is not installed` });
+          }
+          if (error.killed) return resolve({ kind: 'timeout' });
+          const text = stderr.trim();
+          const dbusError = /GDBus\.Error:([\w.]+): ?(.*)/s.exec(text);
+          if (dbusError) return resolve({ kind: 'dbus-error', name: dbusError[1]!, message: dbusError[2]!.trim() });
+          resolve({ kind: 'no-bus', message: `cannot reach the D-Bus session bus (${text.replace(/^Error( connecting)?: /, '') || error.message})` });
+        },
+      );
+    });
+  const onServer = (method: string, args?: readonly string[]) =>
+    call('org.freedesktop.Notifications', '/org/freedesktop/Notifications', `org.freedesktop.Notifications.${method}`, args);
+
+  const noBus = (why: string): NotifyError => ({ code: 'NO_SESSION_BUS', message: `no desktop notifications: ${why}` });
+  const failure = (outcome: Exclude<CallOutcome, { kind: 'ok' }>, what: string): NotifyError => {
+    switch (outcome.kind) {
+      case 'no-bus':
+        return noBus(outcome.message);
+      case 'timeout':
+        return { code: 'NOTIFY_FAILED', message: `the notification server did not answer ${what} within ${timeoutMs} ms` };
+      case 'dbus-error':
+        return NO_SERVER_ERRORS.has(outcome.name)
+          ? { code: 'NO_NOTIFICATION_SERVER', message: `no desktop notification server is running (${outcome.message})` }
+          : { code: 'NOTIFY_FAILED', message: `the desktop notification was not shown: ${outcome.name}: ${outcome.message}` };
     }
-    const parsed = capabilitiesReply.safeParse(capabilities.value.body);
-    return ok({ connection, bodyMarkup: parsed.success && parsed.data[0].includes('body-markup') });
+  };
+
+  async function askCapabilities(): Promise<Result<boolean, NotifyError>> {
+    if (options.busAddress === '') return err(noBus('there is no D-Bus session bus (no address)'));
+    // The bus itself first, so a bus that does not speak is told apart from a server that does not answer.
+    const alive = await call('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.GetId');
+    if (alive.kind === 'timeout') return err(noBus(`the session bus did not answer within ${timeoutMs} ms`));
+    if (alive.kind !== 'ok') return err(failure(alive, 'GetId'));
+    const answer = await onServer('GetCapabilities');
+    if (answer.kind === 'ok') return ok(/'body-markup'/.test(answer.stdout));
+    // A server that merely rejects GetCapabilities can still show plain text.
+    if (answer.kind === 'dbus-error' && !NO_SERVER_ERRORS.has(answer.name)) return ok(false);
+    return err(failure(answer, 'GetCapabilities'));
   }
 
-  function currentSession(): Promise<Result<Session, NotifyError>> {
-    if (session !== undefined) return session;
-    const opening = openSession();
-    session = opening;
-    const forget = (): void => {
-      if (session === opening) session = undefined;
-    };
-    void opening.then((result) => result.match(({ connection }) => connection.onClose(forget), forget));
-    return opening;
-  }
-
-  function notifyArguments(notification: Notification, bodyMarkup: boolean): DBusValue[] {
-    const summary = sanitizeNotificationText(notification.summary, secrets);
+  async function notify(notification: Notification): Promise<Result<{ id: number }, NotifyError>> {
+    bodyMarkup ??= askCapabilities();
+    const markup = await bodyMarkup;
+    if (markup.isErr()) {
+      bodyMarkup = undefined;
+      return err(markup.error);
+    }
     const body = sanitizeNotificationText(notification.body, secrets);
-    const hints: [string, DBusValue][] = [
-      ['urgency', { signature: 'y', value: URGENCY_LEVEL[notification.urgency ?? 'normal'] }],
-    ];
-    return [
-      options.appName,
-      0,
-      notification.icon ?? '',
-      summary,
-      bodyMarkup ? escapeMarkup(body) : body,
-      [],
-      hints,
-      SERVER_DEFAULT_EXPIRY,
-    ];
-  }
-
-  function idFrom(reply: DBusMessage): Result<{ id: number }, NotifyError> {
-    const parsed = notifyReply.safeParse(reply.body);
-    if (!parsed.success) {
-      return err({ code: 'NOTIFY_FAILED', message: `the notification server answered Notify with '${reply.signature}', not an id` });
+    const sent = await onServer('Notify', [
+      gvariantString(options.appName),
+      'uint32 0',
+      gvariantString(notification.icon ?? ''),
+      gvariantString(sanitizeNotificationText(notification.summary, secrets)),
+      gvariantString(markup.value ? escapeMarkup(body) : body),
+      '@as []',
+      `{'urgency': <byte ${URGENCY_BYTE[notification.urgency ?? 'normal']}>}`,
+      // The server's own default display time.
+      'int32 -1',
+    ]);
+    if (sent.kind !== 'ok') {
+      // What the server can do is asked again next time: it may be another server by then.
+      bodyMarkup = undefined;
+      return err(failure(sent, 'Notify'));
     }
-    return ok({ id: parsed.data[0] });
-  }
-
-  async function send(notification: Notification, retryOnClosed: boolean): Promise<Result<{ id: number }, NotifyError>> {
-    const opening = currentSession();
-    const opened = await opening;
-    if (opened.isErr()) return err(opened.error);
-    const { connection, bodyMarkup } = opened.value;
-    const reply = await connection.call({
-      ...NOTIFICATIONS,
-      member: 'Notify',
-      signature: 'susssasa{sv}i',
-      body: notifyArguments(notification, bodyMarkup),
-    }, timeoutMs);
-    if (reply.isErr() && reply.error.code === 'DBUS_NOT_CONNECTED' && retryOnClosed) {
-      // The bus dropped us while idle (a restarted session bus); nothing was sent, so one fresh try is safe.
-      if (session === opening) session = undefined;
-      return send(notification, false);
-    }
-    return reply.isErr() ? err(callFailure(reply.error)) : idFrom(reply.value);
+    const id = /\(uint32 (\d+),\)/.exec(sent.stdout)?.[1];
+    return id === undefined
+      ? err({ code: 'NOTIFY_FAILED', message: `the notification server answered Notify with ${sent.stdout.trim()}, not an id` })
+      : ok({ id: Number(id) });
   }
 
   return {
-    notify: (notification) => send(notification, true),
+    notify,
     close() {
-      const closing = session;
-      session = undefined;
-      void closing?.then((result) => result.map(({ connection }) => connection.close()));
+      bodyMarkup = undefined;
     },
   };
 }

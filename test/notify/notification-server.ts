@@ -5,8 +5,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectToBus, type BusConnection } from '../../src/notify/dbus-connection.js';
-import { MessageType, type DBusMessage, type DBusValue, type DBusVariant } from '../../src/notify/dbus-wire.js';
 
 export interface PrivateBus {
   readonly address: string;
@@ -88,7 +86,7 @@ export interface ReceivedNotification {
   readonly summary: string;
   readonly body: string;
   readonly actions: readonly string[];
-  readonly hints: ReadonlyMap<string, DBusValue>;
+  readonly hints: ReadonlyMap<string, unknown>;
   readonly expireTimeout: number;
 }
 
@@ -107,97 +105,45 @@ export interface NotificationServerOptions {
   readonly unresponsive?: boolean;
 }
 
-const NAME = 'org.freedesktop.Notifications';
-const INTERFACE = 'org.freedesktop.Notifications';
-const DO_NOT_QUEUE = 4;
-// Lets generic tools (gdbus, d-feet) learn the argument types.
-const INTROSPECTION = `<node>
-  <interface name="${INTERFACE}">
-    <method name="Notify">
-      <arg type="s" direction="in"/><arg type="u" direction="in"/><arg type="s" direction="in"/>
-      <arg type="s" direction="in"/><arg type="s" direction="in"/><arg type="as" direction="in"/>
-      <arg type="a{sv}" direction="in"/><arg type="i" direction="in"/><arg type="u" direction="out"/>
-    </method>
-    <method name="CloseNotification"><arg type="u" direction="in"/></method>
-    <method name="GetCapabilities"><arg type="as" direction="out"/></method>
-    <method name="GetServerInformation">
-      <arg type="s" direction="out"/><arg type="s" direction="out"/><arg type="s" direction="out"/><arg type="s" direction="out"/>
-    </method>
-  </interface>
-</node>`;
-const PRIMARY_OWNER = 1;
+const SERVER_SCRIPT = join(import.meta.dirname, 'notification_server.py');
 
-function toNotification(id: number, body: readonly DBusValue[]): ReceivedNotification {
-  const [appName, replacesId, icon, summary, text, actions, hints, expireTimeout] = body;
-  return {
-    id,
-    appName: appName as string,
-    replacesId: replacesId as number,
-    icon: icon as string,
-    summary: summary as string,
-    body: text as string,
-    actions: actions as string[],
-    hints: new Map((hints as [string, DBusVariant][]).map(([key, variant]) => [key, variant.value])),
-    expireTimeout: expireTimeout as number,
-  };
-}
-
-/** Owns org.freedesktop.Notifications on the bus at `address`, answering as a minimal spec-1.2 server. */
-export async function startNotificationServer(
-  address: string,
-  options: NotificationServerOptions = {},
-): Promise<NotificationServer> {
-  const connected = await connectToBus(address, 5000);
-  if (connected.isErr()) throw new Error(connected.error.message);
-  const connection: BusConnection = connected.value;
+/**
+ * Owns org.freedesktop.Notifications on the bus at `address`, answering as a minimal spec-1.2 server. It is GLib's
+ * GDBus driven from Python (Debian packages python3 and python3-gi): an implementation independent of the client
+ * under test. Each Notify it receives comes back as one JSON line.
+ */
+export async function startNotificationServer(address: string, options: NotificationServerOptions = {}): Promise<NotificationServer> {
+  const args = [SERVER_SCRIPT, '--capabilities', options.capabilities === null ? 'none' : (options.capabilities ?? ['body']).join(',')];
+  if (options.unresponsive) args.push('--unresponsive');
+  // Debian's own Python, where python3-gi lives (another python3 may come first on PATH).
+  const child = spawn('/usr/bin/python3', args, { env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: address }, stdio: ['ignore', 'pipe', 'pipe'] });
   const received: ReceivedNotification[] = [];
   const waiters: (() => void)[] = [];
-  let lastId = 0;
-
-  connection.onMessage((message: DBusMessage) => {
-    if (message.type !== MessageType.MethodCall) return;
-    if (options.unresponsive) {
-      if (message.member === 'Notify') received.push(toNotification(received.length + 1, message.body));
-      return;
-    }
-    switch (`${message.interface ?? ''}.${message.member ?? ''}`) {
-      case 'org.freedesktop.DBus.Introspectable.Introspect':
-        connection.reply(message, 's', [INTROSPECTION]);
-        return;
-      case `${INTERFACE}.Notify`: {
-        if (message.signature !== 'susssasa{sv}i') {
-          connection.replyError(message, 'org.freedesktop.DBus.Error.InvalidArgs', `bad signature ${message.signature}`);
-          return;
+  let errText = '';
+  child.stderr.on('data', (chunk: Buffer) => (errText += chunk.toString()));
+  await new Promise<void>((resolve, reject) => {
+    let buffered = '';
+    const timer = setTimeout(() => reject(new Error(`the notification server did not start within 5 s: ${errText}`)), 5000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the notification server exited (${code}): ${errText}`));
+    });
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      for (let end = buffered.indexOf('\n'); end >= 0; end = buffered.indexOf('\n')) {
+        const line = buffered.slice(0, end);
+        buffered = buffered.slice(end + 1);
+        if (line === 'ready') {
+          clearTimeout(timer);
+          resolve();
+          continue;
         }
-        lastId += 1;
-        received.push(toNotification(lastId, message.body));
-        connection.reply(message, 'u', [lastId]);
+        const record = JSON.parse(line) as Omit<ReceivedNotification, 'hints'> & { hints: Record<string, unknown> };
+        received.push({ ...record, hints: new Map(Object.entries(record.hints)) });
         for (const wake of waiters.splice(0)) wake();
-        return;
       }
-      case `${INTERFACE}.GetCapabilities`:
-        if (options.capabilities === null) break;
-        connection.reply(message, 'as', [options.capabilities ?? ['body']]);
-        return;
-      case `${INTERFACE}.GetServerInformation`:
-        connection.reply(message, 'ssss', ['comfyui-dl-test', 'comfyui-dl', '1.0', '1.2']);
-        return;
-      case `${INTERFACE}.CloseNotification`:
-        connection.reply(message, '', []);
-        return;
-    }
-    connection.replyError(message, 'org.freedesktop.DBus.Error.UnknownMethod', `no method ${message.interface ?? ''}.${message.member ?? ''}`);
+    });
   });
-
-  const owned = await connection.call({
-    destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus',
-    member: 'RequestName', signature: 'su', body: [NAME, DO_NOT_QUEUE],
-  }, 5000);
-  if (owned.isErr() || owned.value.body[0] !== PRIMARY_OWNER) {
-    connection.close();
-    throw new Error(`could not own ${NAME} on ${address}`);
-  }
-
   return {
     received,
     waitForCount(count, timeoutMs = 5000) {
@@ -216,7 +162,7 @@ export async function startNotificationServer(
       });
     },
     stop() {
-      connection.close();
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     },
   };
 }
