@@ -8,6 +8,8 @@ import type { NewEvent, StoredEvent } from '../../events/envelope.js';
 import { ignoreKey } from '../../projections/updates.projection.js';
 import type { OpenedDatabase } from '../../store/database.js';
 import type { EventStore } from '../../store/event-store.js';
+import type { HfClient } from '../../huggingface/client.js';
+import { checkHfFiles, readInstalledHfFiles } from './huggingface-updates.js';
 import { installedFileFacts, readInstalledLibrary } from './installed-files.js';
 import { detectReplacements, discoverUpdate } from './update-decision.js';
 
@@ -15,6 +17,8 @@ export interface UpdatePollerDeps {
   store: EventStore;
   db: OpenedDatabase;
   client: CivitaiClient;
+  /** The Hugging Face Hub, for files downloaded from a branch: a newer commit there may change them. */
+  hub?: HfClient;
   log: Log;
   /** 0 = never on a timer (checkNow still works). */
   intervalSeconds: number;
@@ -86,9 +90,17 @@ export function startUpdatePoller(deps: UpdatePollerDeps): UpdatePoller {
       discovered += (await record(events)).filter((e) => e.type === 'model.version_discovered').length;
       await yieldToEventLoop();
     }
+    const hfFiles = deps.hub ? await readInstalledHfFiles(db, store) : [];
+    if (deps.hub && hfFiles.length > 0) {
+      const hf = await checkHfFiles(deps.hub, hfFiles);
+      failed ??= hf.failed;
+      discovered += (await record(hf.events)).length;
+    }
     if (failed !== null) log(`update check: ${failed}`);
-    await record([{ streamId: 'updates', event: { eventId: randomUUID(), type: 'updates.checked', data: { models: modelIds.length, discovered, failed } } }]);
-    return { models: modelIds.length, discovered };
+    // Tracked models and Hugging Face files alike.
+    const tracked = modelIds.length + hfFiles.length;
+    await record([{ streamId: 'updates', event: { eventId: randomUUID(), type: 'updates.checked', data: { models: tracked, discovered, failed } } }]);
+    return { models: tracked, discovered };
   }
 
   function checkNow(): Promise<{ models: number; discovered: number }> {

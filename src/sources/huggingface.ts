@@ -1,0 +1,54 @@
+// Hugging Face as a source: a file reference becomes the file at the commit its revision points at now (pinned,
+// so the bytes cannot change under a running download), with the hub's SHA-256 for LFS files or the git blob id
+// of a small file kept in git. The storage URL is asked of the hub again for every transfer and after every
+// refusal: the hub (with the token) answers with a redirect to a signed storage URL, which is fetched without it.
+import type { HfClient, HfResolvedFile } from '../huggingface/client.js';
+import type { HfError } from '../huggingface/errors.js';
+import { isCommitId, type HfFileRef } from '../huggingface/refs.js';
+import type { HuggingfaceResolved, ResolveFailure, Source } from './source.js';
+
+const failure = (e: HfError): ResolveFailure => ({
+  // A repo the hub does not show may be private: that is access, not a typo, so it is not the user's input error.
+  code: e.code === 'FILE_NOT_FOUND' || e.code === 'REVISION_NOT_FOUND' ? 'NOT_FOUND' : 'FAILED',
+  message: e.message,
+});
+
+/** `main @ 1a2b3c4`, or the short commit when the reference named a commit. */
+function revisionName(file: HfResolvedFile): string {
+  return isCommitId(file.revision) ? file.commit.slice(0, 12) : `${file.revision} @ ${file.commit.slice(0, 7)}`;
+}
+
+export function resolvedFromHub(file: HfResolvedFile): HuggingfaceResolved {
+  const { verification, repoInfo } = file;
+  return {
+    source: 'huggingface',
+    repo: file.repo,
+    revision: file.commit,
+    requestedRevision: file.revision,
+    repoPath: file.path,
+    fileName: file.fileName,
+    sizeBytes: file.size,
+    sha256: verification.kind === 'sha256' ? verification.sha256 : null,
+    gitBlobId: verification.kind === 'git-blob' ? verification.gitBlobId : null,
+    url: file.resolveUrl,
+    modelName: file.repo,
+    versionName: revisionName(file),
+    modelType: null,
+    baseModel: null,
+    huggingface: {
+      ...repoInfo,
+      lfs: file.lfs,
+      ...(file.lastCommit ? { lastCommit: file.lastCommit } : {}),
+      ...(file.xetHash !== undefined ? { xetHash: file.xetHash } : {}),
+    },
+  };
+}
+
+export function huggingfaceSource(client: HfClient): Source<HfFileRef, HuggingfaceResolved> {
+  return {
+    resolve: (ref) => client.resolveFile(ref).map(resolvedFromHub).mapErr(failure),
+    // A small file the hub serves itself has no storage URL: its pinned `resolve` URL is the one.
+    storageUrl: async (resolved) =>
+      (await client.refreshStorageUrl({ repo: resolved.repo, path: resolved.repoPath, commit: resolved.revision })).map((location) => ({ url: location ?? resolved.url })),
+  };
+}
