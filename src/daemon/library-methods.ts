@@ -5,6 +5,8 @@ import type { UpdatePoller } from '../handlers/updates/poller.js';
 import { catalogPathsOf, verifyFiles } from '../handlers/verify/verify.js';
 import type { HashPool } from '../hashing/index.js';
 import type { AddResult, IpcError, ResultOf, ValidParamsOf } from '../ipc/protocol.js';
+
+type VerifyResult = ResultOf<'verify'>['results'][number];
 import type { CatalogRow } from '../projections/catalog.projection.js';
 import { formatHfRef } from '../huggingface/refs.js';
 import { modelFileSchema } from '../civitai/schemas.js';
@@ -84,11 +86,15 @@ export function libraryMethods(deps: LibraryMethodDeps) {
 export function verifyMethod(deps: VerifyMethodDeps) {
   const { store, views } = deps;
   /** A fresh download of a catalogued file, through `add` (which sees it missing or changed: a repair). */
-  const repair = async (row: CatalogRow): Promise<{ jobId: string | null; error: string | null }> => {
+  const repair = async (row: CatalogRow): Promise<NonNullable<VerifyResult['repair']>> => {
     const params = await downloadOf(store, views, row);
-    if (params === undefined) return { jobId: null, error: 'no source is known for this file (a scan found it and CivitAI did not know its hash)' };
+    if (params === undefined) return { jobId: null, intactAt: null, error: 'no source is known for this file (a scan found it and CivitAI did not know its hash)' };
     const added = await deps.add(params);
-    return added.match((r) => ({ jobId: r.job?.id ?? null, error: null }), (e) => ({ jobId: null, error: e.message }));
+    return added.match(
+      // An intact copy elsewhere (the file was repaired before) needs no download.
+      (r) => (r.present !== null ? { jobId: null, intactAt: r.present.path, error: null } : { jobId: r.job?.id ?? null, intactAt: null, error: null }),
+      (e) => ({ jobId: null, intactAt: null, error: e.message }),
+    );
   };
   return {
     verify: async (p: ValidParamsOf<'verify'>): Promise<Result<ResultOf<'verify'>, IpcError>> => {

@@ -407,8 +407,11 @@ export const VerifyResultSchema = z.object({
   status: z.enum(['ok', 'changed', 'missing', 'unknown']),
   expected: z.string().nullable(),
   actual: z.string().nullable(),
-  /** With `--repair`, for a missing or changed file: the job that downloads it again, or why none could be queued. */
-  repair: z.object({ jobId: z.string().nullable(), error: z.string().nullable() }).nullable().optional(),
+  /**
+   * With `--repair`, for a missing or changed file: the job that downloads it again, the path of an intact copy that
+   * is already there (nothing to download), or why nothing could be queued.
+   */
+  repair: z.object({ jobId: z.string().nullable(), intactAt: z.string().nullable(), error: z.string().nullable() }).nullable().optional(),
 });
 const JobResult = z.object({ job: JobJsonSchema });
 

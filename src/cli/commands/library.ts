@@ -121,14 +121,17 @@ export function registerLibrary(program: Command, ctx: CliContext): void {
       const sent = paths.length > 0 ? paths.map((p) => (existsSync(p) ? resolve(p) : p)) : undefined;
       const { results: distinct } = await withClient(await ctx.socket(), async (c) => (await c.request('verify', { paths: sent, repair: opts.repair })).match((x) => x, fail));
       const repaired = (r: (typeof distinct)[number]): string =>
-        !r.repair ? '' : r.repair.jobId !== null ? `; queued job ${r.repair.jobId} to download it again` : `; not repaired: ${r.repair.error ?? 'unknown'}`;
+        !r.repair ? ''
+        : r.repair.jobId !== null ? `; queued job ${r.repair.jobId} to download it again`
+        : r.repair.intactAt !== null ? `; an intact copy is at ${r.repair.intactAt}`
+        : `; not repaired: ${r.repair.error ?? 'unknown'}`;
       if (opts.json) printJson(distinct);
       else if (distinct.length === 0) printOut('nothing to verify: no tracked model files\n');
       else printOut(`${table(['STATUS', 'PATH', 'DETAIL'], distinct.map((r) => [r.status, r.path,
         (r.status === 'changed' ? `expected ${r.expected?.slice(0, 12)}…, found ${r.actual?.slice(0, 12)}…` : r.status === 'unknown' ? 'not a tracked model file' : '') + repaired(r),
       ]))}\n`);
-      // With --repair, a file on its way back is not a failure; one that could not be queued is.
-      const unresolved = distinct.filter((r) => r.status !== 'ok' && !(r.repair?.jobId));
+      // With --repair, a file on its way back (or intact elsewhere) is not a failure; one that could not be queued is.
+      const unresolved = distinct.filter((r) => r.status !== 'ok' && !r.repair?.jobId && !r.repair?.intactAt);
       if (unresolved.length > 0) throw new CliExit(EXIT.FAILED, '');
     });
 }
