@@ -78,7 +78,7 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
   const views = viewQueries(db);
   const client = createCivitaiClient({ baseUrl: settings.civitaiUrl, apiKey: settings.apiKey() });
   const hub = createHfClient({ endpoint: settings.hfEndpoint, token: settings.hfToken() });
-  const sources: Sources = { civitai: civitaiSource(client), huggingface: huggingfaceSource(hub) };
+  const sources: Sources = { civitai: civitaiSource(client), huggingface: huggingfaceSource(hub, settings.hfEndpoint) };
   const hashPool = createHashPool({ size: 2 });
   const progress$ = new Subject<{ jobId: string; bytesDone: number; bytesTotal: number }>();
   const staging = join(settings.modelsDir, '.comfyui-dl', 'staging');

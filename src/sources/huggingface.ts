@@ -4,7 +4,8 @@
 // refusal: the hub (with the token) answers with a redirect to a signed storage URL, which is fetched without it.
 import type { HfClient, HfResolvedFile } from '../huggingface/client.js';
 import type { HfError } from '../huggingface/errors.js';
-import { isCommitId, type HfFileRef } from '../huggingface/refs.js';
+import { errAsync, okAsync } from 'neverthrow';
+import { blobUrl, isCommitId, type HfFileRef } from '../huggingface/refs.js';
 import type { HuggingfaceResolved, ResolveFailure, Source } from './source.js';
 
 const failure = (e: HfError): ResolveFailure => ({
@@ -44,9 +45,26 @@ export function resolvedFromHub(file: HfResolvedFile): HuggingfaceResolved {
   };
 }
 
-export function huggingfaceSource(client: HfClient): Source<HfFileRef, HuggingfaceResolved> {
+/**
+ * The hub serves a small file kept in git itself, from `resolve`, which wants the token in a gated or private repo;
+ * the transfer engine sends no credential to any host, so such a file cannot be fetched (model weights are LFS).
+ */
+function servedWithToken(file: HfResolvedFile): boolean {
+  return !file.lfs && (file.repoInfo.private || file.repoInfo.gated !== false);
+}
+
+/** `endpoint`: HF_ENDPOINT, for the pages messages point at. */
+export function huggingfaceSource(client: HfClient, endpoint: string): Source<HfFileRef, HuggingfaceResolved> {
   return {
-    resolve: (ref) => client.resolveFile(ref).map(resolvedFromHub).mapErr(failure),
+    resolve: (ref) =>
+      client.resolveFile(ref).mapErr(failure).andThen((file) =>
+        servedWithToken(file)
+          ? errAsync<HuggingfaceResolved, ResolveFailure>({
+              code: 'FAILED',
+              message: `${file.path} is a small file ${file.repo} keeps in git rather than LFS, and the repo is ${file.repoInfo.private ? 'private' : 'gated'}: comfyui-dl sends the token to the hub's API only, never with a file transfer, so it cannot fetch this one; download it from ${blobUrl({ repo: file.repo, revision: file.commit, path: file.path }, endpoint)} (model weights are LFS files and download as usual)`,
+            })
+          : okAsync(resolvedFromHub(file)),
+      ),
     // A small file the hub serves itself has no storage URL: its pinned `resolve` URL is the one.
     storageUrl: async (resolved) =>
       (await client.refreshStorageUrl({ repo: resolved.repo, path: resolved.repoPath, commit: resolved.revision })).map((location) => ({ url: location ?? resolved.url })),

@@ -154,6 +154,10 @@ describe('Hugging Face files through the daemon, against the hub simulator', () 
     outputs.push({ code, stdout: JSON.stringify(job), stderr });
     expect(code, stderr).toBe(0);
     expect(job).toMatchObject({ state: 'completed', repo: HUB_IDS.gated, sha256: sha256(fileBytes(HUB_IDS.gated, HUB_FILES.gatedModel)) });
+    // The hub serves a gated repo's small git files only with the token, which no transfer carries: said at once.
+    const small = await run(['add', `hf://${HUB_IDS.gated}/README.md`]);
+    expect(small.code).toBe(1);
+    expect(small.stderr).toMatch(/README\.md is a small file .* keeps in git rather than LFS, and the repo is gated: .* download it from http/);
   });
 
   it('a newer commit on the branch that changes a file is an update: updates lists it, updates get fetches it beside the old one', async () => {
