@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventJson, JobJson } from '../../src/ipc/protocol.js';
+import type { CatalogEntryJson, EventJson, JobJson } from '../../src/ipc/protocol.js';
+import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { HUB_FILES, HUB_IDS, startHubSimulator, type HubSimulator } from '../../src/simulator/huggingface/index.js';
 import { GRANTED_TOKEN, TOKENS, UNGRANTED_TOKEN } from '../huggingface/hub-support.js';
 import { cli, cliJson, daemonHome, spawnDaemon, type CliResult, type DaemonHome, type SpawnedDaemon } from '../support/daemon-process.js';
@@ -17,6 +18,7 @@ type UpdateJson = Record<string, unknown> & { kind: string; source: string };
 
 describe('Hugging Face files through the daemon, against the hub simulator', () => {
   let hub: HubSimulator;
+  let civitai: Simulator;
   let home: DaemonHome;
   let daemon: SpawnedDaemon;
   /** Every CLI answer, searched for the tokens at the end. */
@@ -37,12 +39,14 @@ describe('Hugging Face files through the daemon, against the hub simulator', () 
 
   beforeAll(async () => {
     hub = await startHubSimulator({ tokens: TOKENS });
-    home = daemonHome({ HF_ENDPOINT: hub.hubUrl });
+    civitai = await startSimulator();
+    home = daemonHome({ HF_ENDPOINT: hub.hubUrl, CIVITAI_BASE_URL: civitai.apiUrl });
     daemon = await spawnDaemon(home);
   });
   afterAll(async () => {
     await daemon?.stop();
     await hub?.close();
+    await civitai?.close();
     home?.cleanup();
   });
 
@@ -185,6 +189,21 @@ describe('Hugging Face files through the daemon, against the hub simulator', () 
     expect(job.path).not.toBe(first.job!.path);
     expect(sha256(readFileSync(join(home.modelsDir, first.job!.path!)))).toBe(first.job!.sha256);
     expect((await cliJson<UpdateJson[]>(home, ['updates'])).filter((u) => u.source === 'huggingface')).toEqual([]);
+  });
+
+  it('lists Hugging Face files with their source, repo, commit and path and no CivitAI ids; a scan does not ask CivitAI who they are', async () => {
+    const summary = (await cliJson<{ summary: { files: number; unknown: number } }>(home, ['scan', '--wait'])).summary;
+    expect(summary).toMatchObject({ unknown: 0 });
+    expect(summary.files).toBeGreaterThan(4);
+    expect(civitai.requests.filter((q) => q.url.includes('by-hash') || q.url.includes('/by-hash/'))).toEqual([]);
+    const list = await cliJson<CatalogEntryJson[]>(home, ['list']);
+    expect(list.length).toBe(summary.files);
+    for (const entry of list) {
+      expect(entry).toMatchObject({ source: 'huggingface', modelId: null, versionId: null, origin: 'download' });
+      expect(entry.repo).toMatch(/^sim-/);
+      expect(entry.revision).toMatch(/^[0-9a-f]{40}$/);
+    }
+    expect(list.find((e) => e.repoPath === HUB_FILES.smallEmbedding)).toMatchObject({ repo: HUB_IDS.flux, folder: 'embeddings' });
   });
 
   it('sends the token to the hub alone: never to the storage host, and it is nowhere in the log, its WAL, outputs or sidecars', async () => {
