@@ -14,8 +14,9 @@ import { z } from 'zod';
  * Responses may arrive in any order; match them by id.
  */
 
-/** Bump on any incompatible change to the frames or method shapes below. */
-export const PROTOCOL_VERSION = 1;
+/** Bump on any incompatible change to the frames or method shapes below. 2: jobs name their source; `add` may
+ *  answer without a job (a file only a scan knows). */
+export const PROTOCOL_VERSION = 2;
 
 export const IPC_ERROR_CODES = [
   'BAD_FRAME',
