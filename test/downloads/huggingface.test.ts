@@ -80,6 +80,8 @@ describe('Hugging Face files through the daemon, against the hub simulator', () 
   it('takes every reference form of that file as the same file, and pins each revision to its own commit', async () => {
     const sameFile = [
       `${hub.hubUrl}/${HUB_IDS.flux}/blob/main/${HUB_FILES.fluxModel}`,
+      // The public hub's own URLs name the same file, which is asked of HF_ENDPOINT (never of huggingface.co here).
+      `https://huggingface.co/${HUB_IDS.flux}/blob/main/${HUB_FILES.fluxModel}`,
       `hf://${HUB_IDS.flux}/${HUB_FILES.fluxModel}`,
       `hf://${HUB_IDS.flux}@v1.0/${HUB_FILES.fluxModel}`,
       `hf://${HUB_IDS.flux}@${headOf(HUB_IDS.flux)}/${HUB_FILES.fluxModel}`,
