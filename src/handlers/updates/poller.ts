@@ -1,5 +1,6 @@
-// Asks CivitAI, now and then, about every model the library holds files of, and records what changed upstream:
-// newer versions (each discovered once) and files CivitAI replaced under an installed version.
+// Asks each source, now and then, about what the library holds of it, and records what changed upstream: newer
+// CivitAI versions (each discovered once), files CivitAI replaced under an installed version, and Hugging Face files
+// a newer commit on their branch changed.
 import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { CivitaiClient } from '../../civitai/client.js';
@@ -35,6 +36,13 @@ export interface UpdatePoller {
   stop(): void;
 }
 
+/** What one source's side of a check tracked, found (already recorded) and, if anything, why part of it failed. */
+interface SourceCheck {
+  readonly tracked: number;
+  readonly discovered: number;
+  readonly failed: string | null;
+}
+
 /** The first timed poll waits this long (or the interval, if shorter): the daemon's start belongs to the scan. */
 export const FIRST_POLL_DELAY_MS = 60_000;
 /** Ids per `/models?ids=` request, CivitAI's page limit. */
@@ -58,7 +66,8 @@ export function startUpdatePoller(deps: UpdatePollerDeps): UpdatePoller {
     return appended.value.filter((e) => e.position > head);
   }
 
-  async function check(): Promise<{ models: number; discovered: number }> {
+  /** CivitAI's side: every tracked model, 100 per request; newer versions and replaced files, recorded per request. */
+  async function checkCivitai(): Promise<SourceCheck> {
     const library = await readInstalledLibrary(db);
     const modelIds = [...new Set(library.files.map((f) => f.modelId))];
     const ignored = new Set((await db.kysely.selectFrom('view_update_ignores').select('key').execute()).map((r) => r.key));
@@ -90,15 +99,23 @@ export function startUpdatePoller(deps: UpdatePollerDeps): UpdatePoller {
       discovered += (await record(events)).filter((e) => e.type === 'model.version_discovered').length;
       await yieldToEventLoop();
     }
-    const hfFiles = deps.hub ? await readInstalledHfFiles(db, store) : [];
-    if (deps.hub && hfFiles.length > 0) {
-      const hf = await checkHfFiles(deps.hub, hfFiles);
-      failed ??= hf.failed;
-      discovered += (await record(hf.events)).length;
-    }
+    return { tracked: modelIds.length, discovered, failed };
+  }
+
+  /** Hugging Face's side: every file downloaded from a branch or tag, against what the branch holds now. */
+  async function checkHuggingface(hub: HfClient): Promise<SourceCheck> {
+    const files = await readInstalledHfFiles(db, store);
+    const found = await checkHfFiles(hub, files);
+    return { tracked: files.length, discovered: (await record(found.events)).length, failed: found.failed };
+  }
+
+  async function check(): Promise<{ models: number; discovered: number }> {
+    const checks = [await checkCivitai(), ...(deps.hub ? [await checkHuggingface(deps.hub)] : [])];
+    const tracked = checks.reduce((n, c) => n + c.tracked, 0);
+    const discovered = checks.reduce((n, c) => n + c.discovered, 0);
+    const failed = checks.find((c) => c.failed !== null)?.failed ?? null;
     if (failed !== null) log(`update check: ${failed}`);
-    // Tracked models and Hugging Face files alike.
-    const tracked = modelIds.length + hfFiles.length;
+    // Tracked CivitAI models and Hugging Face files alike.
     await record([{ streamId: 'updates', event: { eventId: randomUUID(), type: 'updates.checked', data: { models: tracked, discovered, failed } } }]);
     return { models: tracked, discovered };
   }
