@@ -81,6 +81,7 @@ export function buildMethods(ctx: MethodContext): MethodHandlers {
         modelsDir: ctx.settings.modelsDir,
         socket: ctx.settings.socket,
         civitaiUrl: ctx.settings.civitaiUrl,
+        hfEndpoint: ctx.settings.hfEndpoint,
         concurrency: await liveSetting(views, 'concurrency', ctx.settings.concurrency),
         connections: await liveSetting(views, 'connections', ctx.settings.connections),
         queue: Object.fromEntries(counts.map((c) => [c.state, c.n])),
