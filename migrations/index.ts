@@ -4,6 +4,7 @@ import * as views from './0002_views.js';
 import * as library from './0003_library.js';
 import * as catalogChanged from './0004_catalog_changed.js';
 import * as jobLifecycle from './0005_job_lifecycle.js';
+import * as sources from './0006_sources.js';
 
 /** Static list: the daemon must not depend on reading a folder of migration files at run time. */
 export const migrationProvider: MigrationProvider = {
@@ -13,5 +14,6 @@ export const migrationProvider: MigrationProvider = {
     '0003_library': library,
     '0004_catalog_changed': catalogChanged,
     '0005_job_lifecycle': jobLifecycle,
+    '0006_sources': sources,
   }),
 };

@@ -1,6 +1,7 @@
-// `npm run demo`: the main job end to end, offline. Starts the bundled CivitAI simulator on 127.0.0.1, a daemon on
-// a temporary folder, downloads one model of several kinds through the CLI with live progress, then shows where
-// each file landed, its verified SHA-256, why it went there, and that replaying the log rebuilds the same views.
+// `npm run demo`: the main job end to end, offline. Starts the bundled CivitAI and Hugging Face Hub simulators on
+// 127.0.0.1, a daemon on a temporary folder, downloads one model of several kinds through the CLI with live progress
+// (and one file from a Hugging Face repo), then shows where each file landed, its verified SHA-256, why it went
+// there, and that replaying the log rebuilds the same views.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { connectIpc } from '../src/ipc/client.js';
 import { projectRoot } from '../src/lib/project-root.js';
 import { DEFAULT_IDS, startSimulator } from '../src/simulator/index.js';
+import { HUB_FILES, HUB_IDS, startHubSimulator } from '../src/simulator/huggingface/index.js';
 
 const keep = process.argv.includes('--keep');
 const bin = join(projectRoot(import.meta.url), 'bin', 'comfyui-dl');
@@ -21,6 +23,7 @@ function run(args: readonly string[], env: NodeJS.ProcessEnv): Promise<number | 
 }
 
 const sim = await startSimulator();
+const hub = await startHubSimulator();
 const env: NodeJS.ProcessEnv = {
   ...process.env,
   HOME: dir,
@@ -30,6 +33,7 @@ const env: NodeJS.ProcessEnv = {
   COMFYUI_DL_SOCKET: join(dir, 'run', 'comfyui-dl', 'daemon.sock'),
   COMFYUI_MODELS_DIR: join(dir, 'ComfyUI', 'models'),
   CIVITAI_BASE_URL: sim.apiUrl,
+  HF_ENDPOINT: hub.hubUrl,
   COMFYUI_DL_UPDATE_INTERVAL: '0',
 };
 // A little friction, as on a real network: each connection is throttled and the first transfer drops mid-way.
@@ -42,7 +46,7 @@ mkdirSync(dirname(oldFile), { recursive: true });
 writeFileSync(oldFile, sim.fileBytes(DEFAULT_IDS.twoVersionLora.olderFileId));
 utimesSync(oldFile, new Date(Date.now() - 365 * 86_400_000), new Date(Date.now() - 365 * 86_400_000));
 
-step(`CivitAI simulator on ${sim.apiUrl}; daemon on ${dir}`);
+step(`CivitAI simulator on ${sim.apiUrl}, Hugging Face Hub simulator on ${hub.hubUrl}; daemon on ${dir}`);
 const daemon = spawn(process.execPath, [bin, 'daemon'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
 let exitCode = 0;
 try {
@@ -78,6 +82,9 @@ try {
     await new Promise((r) => setTimeout(r, 200));
   }
 
+  step('A file from a Hugging Face repo: pinned to the commit main points at, verified by the hub\'s SHA-256, routed by its header');
+  await run(['add', `hf://${HUB_IDS.flux}/${HUB_FILES.fluxVae}`, '--wait'], env);
+
   step('Every job: state, where it landed (relative to the models folder)');
   await run(['queue', '--all'], env);
   step('The catalog: what is on disk, routed by each file’s own header');
@@ -88,11 +95,13 @@ try {
   step('The file that was already there: found at start, identified by its SHA-256, given a sidecar');
   await run(['scan', '--wait'], env);
   await run(['list'], env);
-  step('CivitAI publishes a newer version of a model you have: one poll finds it (and a desktop notification is sent)');
+  step('CivitAI publishes a newer version of a model you have, a Hugging Face branch moves on: one poll finds both');
   sim.world.publishVersion(DEFAULT_IDS.sd15Checkpoint.modelId, {
     id: 2999, name: 'v2.0', baseModel: 'SD 1.5',
     files: [{ id: 3999, name: 'simRealistic_v20.safetensors', content: { format: 'safetensors', fixture: 'sd15-checkpoint' } }],
   });
+  // And a newer commit on main of the Hugging Face repo changes the file downloaded from it.
+  hub.commit(HUB_IDS.flux, { title: 'Retrained VAE', changes: [{ path: HUB_FILES.fluxVae }] });
   await run(['updates', '--check'], env);
   step('Replay rebuilds every view from the log, running no side effect');
   await run(['replay'], env);
@@ -104,6 +113,7 @@ try {
   daemon.kill('SIGTERM');
   await new Promise((r) => daemon.once('close', r));
   await sim.close();
+  await hub.close();
   if (!keep) rmSync(dir, { recursive: true, force: true });
 }
 process.exitCode = exitCode;

@@ -80,7 +80,7 @@ try {
   mkdirSync(outDir, { recursive: true });
   const ids = DEFAULT_IDS;
   const jobsOf = async () => must(await client.request('queue', { all: true })).jobs;
-  const add = async (params: { version: number } | { ref: string }): Promise<JobJson> => must(await client.request('add', params)).job;
+  const add = async (params: { version: number } | { ref: string }): Promise<JobJson> => must(await client.request('add', params)).job!;
 
   // The library: a few kinds, and the older version of a LoRA whose newer version is out.
   for (const version of [ids.sd15Checkpoint.versionId, ids.sdxlLora.versionId, ids.fluxUnetAsCheckpoint.versionId, ids.vae.versionId, ids.controlnet.versionId, ids.embedding.versionId, ids.twoVersionLora.olderVersionId]) {

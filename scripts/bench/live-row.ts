@@ -45,7 +45,7 @@ try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(gateway.openUrl);
   await page.getByText('Daemon connected').waitFor();
-  const { job } = (await client.request('add', { version: 9502 }))._unsafeUnwrap();
+  const job = (await client.request('add', { version: 9502 }))._unsafeUnwrap().job!;
   const row = page.locator(`article[data-job="${job.id}"]`);
   await row.and(page.locator('[data-state="downloading"]')).waitFor({ timeout: 30_000 });
 

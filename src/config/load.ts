@@ -4,11 +4,11 @@ import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { err, ok, type Result } from 'neverthrow';
 import { errnoCode } from '../ipc/unix-path.js';
-import { checkApiKey } from './api-key.js';
+import { checkApiKey, checkHfToken } from './api-key.js';
 import { findJsonSyntaxError } from './json-syntax.js';
 import { readRegularFile } from './regular-file.js';
 import { resolveConfig, resolveConfigPath, type Config, type ConfigError } from './resolve.js';
-import { API_KEY_SETTING, type ConfigFlags } from './settings.js';
+import { API_KEY_SETTING, HF_TOKEN_SETTING, type ConfigFlags } from './settings.js';
 import type { ConfigEnvironment } from './xdg.js';
 
 /** The thin I/O shell around `resolveConfig`: reads the machine and the file, writes the key. */
@@ -21,7 +21,7 @@ export async function loadConfig(flags: ConfigFlags, ctx: ConfigEnvironment = sy
   const file = resolveConfigPath(flags, ctx);
   const read = await readConfigText(file);
   if (read.isErr()) return err(read.error);
-  const holdsKey = read.value !== undefined && parseObject(read.value, file).map((o) => API_KEY_SETTING in o).unwrapOr(false);
+  const holdsKey = read.value !== undefined && parseObject(read.value, file).map((o) => API_KEY_SETTING in o || HF_TOKEN_SETTING in o).unwrapOr(false);
   const warnings = holdsKey ? await makePrivate(file) : [];
   return resolveConfig({ ...ctx, flags, fileText: read.value, warnings });
 }
@@ -66,14 +66,22 @@ async function tightenMode(path: string, mode: number): Promise<string | undefin
  * 0600 (never wider, not even for a moment), synced, then renamed over the old one, in a folder of
  * mode 0700.
  */
-export async function saveApiKey(rawKey: string, configFile: string): Promise<Result<void, ConfigError>> {
-  const key = checkApiKey(rawKey, 'the key');
-  if (key.isErr()) return err(key.error);
+export function saveApiKey(rawKey: string, configFile: string): Promise<Result<void, ConfigError>> {
+  return saveSecret(checkApiKey(rawKey, 'the key'), API_KEY_SETTING, configFile);
+}
+
+/** Stores the Hugging Face token the same way, under `hfToken`. */
+export function saveHfToken(rawToken: string, configFile: string): Promise<Result<void, ConfigError>> {
+  return saveSecret(checkHfToken(rawToken, 'the token'), HF_TOKEN_SETTING, configFile);
+}
+
+async function saveSecret(checked: Result<string, ConfigError>, setting: string, configFile: string): Promise<Result<void, ConfigError>> {
+  if (checked.isErr()) return err(checked.error);
   const current = await readConfigText(configFile);
   if (current.isErr()) return err(current.error);
   const settings = parseObject(current.value ?? '', configFile);
   if (settings.isErr()) return err(settings.error);
-  const text = `${JSON.stringify({ ...settings.value, [API_KEY_SETTING]: key.value }, null, 2)}\n`;
+  const text = `${JSON.stringify({ ...settings.value, [setting]: checked.value }, null, 2)}\n`;
   return writePrivateFile(configFile, text);
 }
 

@@ -9,5 +9,6 @@ export function settingsReport(config: Config): ConfigReport {
     configFile: config.configFile,
     settings: Object.fromEntries(SETTING_KEYS.map((key) => [key, { value: config[key], source: config.sources[key] }])),
     apiKey: { value: config.hasApiKey ? maskKey(config.apiKey) : null, source: config.sources.apiKey },
+    hfToken: { value: config.hasHfToken ? maskKey(config.hfToken) : null, source: config.sources.hfToken },
   };
 }

@@ -1,11 +1,13 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { err, ok, type Result } from 'neverthrow';
-import { checkApiKey, type InvalidApiKey } from './api-key.js';
+import { checkApiKey, checkHfToken, type InvalidApiKey } from './api-key.js';
 import { findJsonSyntaxError } from './json-syntax.js';
 import {
   API_KEY_ENV,
   API_KEY_SETTING,
   CONFIG_FILE_OPTION,
+  HF_TOKEN_ENV,
+  HF_TOKEN_SETTING,
   ConfigFileSchema,
   SETTING_KEYS,
   SETTINGS,
@@ -30,13 +32,16 @@ export type ConfigError =
 
 export interface Config extends Settings {
   readonly configFile: string;
-  readonly sources: { readonly [K in SettingKey]: SettingSource } & { readonly apiKey: 'env' | 'file' | null };
+  readonly sources: { readonly [K in SettingKey]: SettingSource } & { readonly apiKey: 'env' | 'file' | null; readonly hfToken: 'env' | 'file' | null };
   readonly hasApiKey: boolean;
+  readonly hasHfToken: boolean;
   /**
    * Not enumerable, so JSON.stringify, object spread and util.inspect leave it out: the config can
    * be logged or put in an event without leaking the key.
    */
   readonly apiKey: string | undefined;
+  /** The Hugging Face token (HF_TOKEN), not enumerable either. */
+  readonly hfToken: string | undefined;
   /** Things the user should hear about but that do not stop anything. */
   readonly warnings: readonly string[];
 }
@@ -74,25 +79,31 @@ export function resolveConfig(input: ResolveConfigInput): Result<Config, ConfigE
     sources[key] = picked.source;
   }
 
-  const envKey = nonEmpty(input.env[API_KEY_ENV]);
-  const fileKey = file[API_KEY_SETTING];
-  const apiKey =
-    envKey !== undefined ? checkApiKey(envKey, API_KEY_ENV)
-    : fileKey !== undefined ? checkApiKey(fileKey, `the ${API_KEY_SETTING} in ${configFile}`)
-    : ok(undefined);
+  const secret = (setting: string, env: string, check: typeof checkApiKey): Result<string | undefined, ConfigError> => {
+    const fromEnv = nonEmpty(input.env[env]);
+    const fromFile = (file as Record<string, string | undefined>)[setting];
+    sources[setting] = fromEnv !== undefined ? 'env' : fromFile !== undefined ? 'file' : null;
+    if (fromEnv !== undefined) return check(fromEnv, env);
+    return fromFile !== undefined ? check(fromFile, `the ${setting} in ${configFile}`) : ok(undefined);
+  };
+  const apiKey = secret(API_KEY_SETTING, API_KEY_ENV, checkApiKey);
   if (apiKey.isErr()) return err(apiKey.error);
-  sources[API_KEY_SETTING] = envKey !== undefined ? 'env' : fileKey !== undefined ? 'file' : null;
+  const hfToken = secret(HF_TOKEN_SETTING, HF_TOKEN_ENV, checkHfToken);
+  if (hfToken.isErr()) return err(hfToken.error);
 
   const config = {
     ...(values as Settings),
     configFile,
     sources: Object.freeze(sources) as Config['sources'],
     hasApiKey: apiKey.value !== undefined,
+    hasHfToken: hfToken.value !== undefined,
     warnings: Object.freeze([...(input.warnings ?? [])]),
   };
-  // The key lives in this closure only; the property is a non-enumerable getter.
+  // The secrets live in this closure only; the properties are non-enumerable getters.
   const key = apiKey.value;
+  const token = hfToken.value;
   Object.defineProperty(config, API_KEY_SETTING, { get: () => key, enumerable: false });
+  Object.defineProperty(config, HF_TOKEN_SETTING, { get: () => token, enumerable: false });
   return ok(Object.freeze(config) as Config);
 }
 
@@ -157,7 +168,7 @@ function parseConfigFile(text: string | undefined, file: string): Result<ConfigF
   const parsed = ConfigFileSchema.safeParse(json);
   if (parsed.success) return ok(parsed.data);
 
-  const known = [...SETTING_KEYS, API_KEY_SETTING];
+  const known = [...SETTING_KEYS, API_KEY_SETTING, HF_TOKEN_SETTING];
   const unknownKeys = parsed.error.issues.flatMap((issue) => (issue.code === 'unrecognized_keys' ? issue.keys : []));
   const firstUnknown = unknownKeys[0];
   if (firstUnknown !== undefined) {
@@ -175,7 +186,7 @@ function parseConfigFile(text: string | undefined, file: string): Result<ConfigF
   if (typeof key !== 'string') {
     return err({ code: 'CONFIG_BAD_JSON', file, message: `${file} must hold a JSON object, like {"modelsDir": "~/ComfyUI/models"}` });
   }
-  if (key === API_KEY_SETTING) {
+  if (key === API_KEY_SETTING || key === HF_TOKEN_SETTING) {
     return err({ code: 'CONFIG_INVALID_VALUE', setting: key, source: 'file', message: `setting '${key}' in ${file} must be a string` });
   }
   const spec: SettingSpec<unknown> = SETTINGS[key as SettingKey];

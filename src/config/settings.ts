@@ -129,6 +129,12 @@ export const SETTINGS = {
     describe: 'CivitAI base URL',
     defaultValue: 'https://civitai.com',
   }),
+  hfEndpoint: urlSetting({
+    flag: '--hf-endpoint',
+    env: 'HF_ENDPOINT',
+    describe: 'Hugging Face Hub URL (or a mirror of it)',
+    defaultValue: 'https://huggingface.co',
+  }),
   concurrency: intSetting({
     flag: '--concurrency',
     env: 'COMFYUI_DL_CONCURRENCY',
@@ -213,6 +219,9 @@ export const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];
 /** The config file may hold the API key too; it never comes from a flag. */
 export const API_KEY_SETTING = 'apiKey';
 export const API_KEY_ENV = 'CIVITAI_API_KEY';
+/** Likewise the Hugging Face token, sent only to the hub (HF_ENDPOINT). */
+export const HF_TOKEN_SETTING = 'hfToken';
+export const HF_TOKEN_ENV = 'HF_TOKEN';
 
 /** How the config file itself is found: it cannot be a setting inside that file. */
 export const CONFIG_FILE_OPTION = { flag: '--config', env: 'COMFYUI_DL_CONFIG', describe: 'config file' } as const;
@@ -229,5 +238,6 @@ export const ConfigFileSchema = z.strictObject({
     [K in SettingKey]: z.ZodOptional<(typeof SETTINGS)[K]['schema']>;
   }),
   [API_KEY_SETTING]: z.string().optional(),
+  [HF_TOKEN_SETTING]: z.string().optional(),
 });
 export type ConfigFile = z.output<typeof ConfigFileSchema>;

@@ -14,6 +14,10 @@ import { toEventJson } from './event-json.js';
 import type { Log } from './log.js';
 import { concatMap, Subject } from 'rxjs';
 import { createCivitaiClient } from '../civitai/client.js';
+import { createHfClient } from '../huggingface/client.js';
+import { civitaiSource } from '../sources/civitai.js';
+import { huggingfaceSource } from '../sources/huggingface.js';
+import type { Sources } from '../sources/source.js';
 import { createHashPool } from '../hashing/index.js';
 import { runJob, type JobRunnerDeps } from '../handlers/download/job-runner.js';
 import { startScheduler } from '../handlers/download/scheduler.js';
@@ -65,10 +69,7 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
     return err(opened.error);
   }
   const db = opened.value;
-  const secrets = (): string[] => {
-    const key = settings.apiKey();
-    return key ? [key] : [];
-  };
+  const secrets = (): string[] => [settings.apiKey(), settings.hfToken()].filter((secret): secret is string => !!secret);
   const store = createEventStore(db.sqlite, redactingRegistry(eventRegistry, secrets), projections, () => new Date());
   await store.catchUpProjections();
   const commands = createStreamCommands(store);
@@ -76,12 +77,14 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
   const startedAt = Date.now();
   const views = viewQueries(db);
   const client = createCivitaiClient({ baseUrl: settings.civitaiUrl, apiKey: settings.apiKey() });
+  const hub = createHfClient({ endpoint: settings.hfEndpoint, token: settings.hfToken() });
+  const sources: Sources = { civitai: civitaiSource(client), huggingface: huggingfaceSource(hub, settings.hfEndpoint) };
   const hashPool = createHashPool({ size: 2 });
   const progress$ = new Subject<{ jobId: string; bytesDone: number; bytesTotal: number }>();
   const staging = join(settings.modelsDir, '.comfyui-dl', 'staging');
   mkdirSync(staging, { recursive: true });
   const jobDeps: JobRunnerDeps = {
-    commands, client, log,
+    commands, sources, log,
     modelsDir: settings.modelsDir,
     stagingDir: staging,
     quarantineDir: join(settings.dataDir, 'quarantine'),
@@ -89,7 +92,8 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
     progress: (jobId, bytesDone, bytesTotal) => progress$.next({ jobId, bytesDone, bytesTotal }),
     router: { modelsDir: settings.modelsDir, template: settings.pathTemplate, extraModelPaths: settings.extraModelPaths, preferredRoot: settings.defaultRoot, log },
     writeSidecar: async (modelPath, job, decision) =>
-      writeSidecarWithPreview({ maxNsfwLevel: settings.previewMaxNsfwLevel }, modelPath, job, decision, await modelForSidecar(client, job.resolved?.modelId, log)),
+      writeSidecarWithPreview({ maxNsfwLevel: settings.previewMaxNsfwLevel }, modelPath, job, decision,
+        job.resolved?.source === 'civitai' ? await modelForSidecar(client, job.resolved.modelId, log) : null),
     transferTuning: settings.transferTuning,
   };
   const subscribe: SubscribeHandler = (params, push) => {
@@ -137,7 +141,7 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
     socketPath: settings.socket,
     version: VERSION,
     log,
-    methods: buildMethods({ store, commands, db, views, client, hashPool, settings, startedAt, dbPath, library, ipcStats: () => ipcStats() }),
+    methods: buildMethods({ store, commands, db, views, client, sources, hashPool, settings, startedAt, dbPath, library, ipcStats: () => ipcStats() }),
     subscribe,
   });
   if (server.isErr()) {
@@ -158,7 +162,7 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
     previewMaxNsfwLevel: settings.previewMaxNsfwLevel,
   });
   const poller = startUpdatePoller({
-    store, db, client, log,
+    store, db, client, hub, log,
     intervalSeconds: settings.updateIntervalSeconds,
     includeEarlyAccess: settings.earlyAccessUpdates,
     sameBaseModelOnly: settings.sameBaseModelUpdates,

@@ -1,30 +1,59 @@
 import { randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
 import { err, ok, type Result } from 'neverthrow';
-import type { CivitaiClient } from '../civitai/client.js';
 import { redact } from '../civitai/errors.js';
-import { modelRefFromIds, parseModelRef, withFileFilters, withFileId, type ModelRef } from '../civitai/refs.js';
+import { modelRefFromIds, parseModelRef, withFileFilters, withFileId } from '../civitai/refs.js';
 import { decideJob, jobStream, type JobCommand } from '../events/download.decider.js';
-import { resolveRef } from '../handlers/download/resolve-ref.js';
-import type { IpcError, JobJson, ValidParamsOf } from '../ipc/protocol.js';
+import { formatHfRef, looksLikeHfRef, parseHfRef } from '../huggingface/refs.js';
+import type { AddResult, IpcError, JobJson, ValidParamsOf } from '../ipc/protocol.js';
+import { decideAdd, type AddDecision, type AddedFile } from '../projections/add-decision.js';
+import { resolveWith, type ResolvedDownload, type SourceRef, type Sources } from '../sources/source.js';
 import type { StreamCommands } from '../store/stream-commands.js';
-import { jobJson, type ViewQueries } from './views.js';
+import { catalogJson, changedFiles, jobJson, libraryState, type ViewQueries } from './views.js';
 
 export interface DownloadMethodDeps {
   readonly commands: StreamCommands;
   readonly views: ViewQueries;
-  readonly client: CivitaiClient;
+  readonly sources: Sources;
   readonly civitaiUrl: string;
+  /** HF_ENDPOINT: URLs on its host are Hugging Face references. */
+  readonly hfEndpoint: string;
+  /** Where relative catalog paths live, to see whether a file said to be there still is. */
+  readonly modelsDir: string;
   readonly actor: 'cli' | 'desktop';
 }
 
 const newJobId = (): string => randomBytes(6).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, 'x');
 
-function refFrom(p: ValidParamsOf<'add'>, baseUrl: string): Result<ModelRef, IpcError> {
-  const parsed = p.ref !== undefined ? parseModelRef(p.ref, { baseUrl }) : modelRefFromIds({ model: p.model, version: p.version });
+const CIVITAI_ONLY = ['model', 'version', 'file', 'fp', 'format', 'size'] as const;
+
+/** What the user asked for: a Hugging Face file (a URL on the hub or `hf://`), or a CivitAI model, version or file. */
+function referenceFrom(p: ValidParamsOf<'add'>, deps: Pick<DownloadMethodDeps, 'civitaiUrl' | 'hfEndpoint'>): Result<SourceRef, IpcError> {
+  if (p.ref !== undefined && looksLikeHfRef(p.ref, deps.hfEndpoint)) {
+    const extra = CIVITAI_ONLY.filter((key) => p[key] !== undefined);
+    if (extra.length > 0) {
+      return err({ code: 'BAD_PARAMS', message: `${extra.map((key) => `--${key}`).join(', ')} pick a CivitAI file; a Hugging Face reference names its file itself` });
+    }
+    return parseHfRef(p.ref, deps.hfEndpoint).map((ref): SourceRef => ({ source: 'huggingface', ref })).mapErr((e) => ({ code: 'BAD_PARAMS', message: e.message }));
+  }
+  const parsed = p.ref !== undefined ? parseModelRef(p.ref, { baseUrl: deps.civitaiUrl }) : modelRefFromIds({ model: p.model, version: p.version });
   const withFile = parsed
     .andThen((ref) => (p.file !== undefined ? withFileId(ref, p.file) : ok(ref)))
     .andThen((ref) => withFileFilters(ref, { fp: p.fp, format: p.format, size: p.size }));
-  return withFile.mapErr((e) => ({ code: 'BAD_PARAMS', message: e.message }));
+  return withFile.map((ref): SourceRef => ({ source: 'civitai', ref })).mapErr((e) => ({ code: 'BAD_PARAMS', message: e.message }));
+}
+
+/** What the user typed, with any token stripped: shown by `history`. */
+function inputOf(p: ValidParamsOf<'add'>): string {
+  const flags = [p.fp && `--fp ${p.fp}`, p.format && `--format ${p.format}`, p.size && `--size ${p.size}`];
+  return redact([p.ref ?? [p.model && `--model ${p.model}`, p.version && `--version ${p.version}`, p.file && `--file ${p.file}`].filter(Boolean).join(' '), ...flags].filter(Boolean).join(' '));
+}
+
+function addedFile(r: ResolvedDownload): AddedFile {
+  return r.source === 'civitai'
+    ? { source: 'civitai', versionId: r.versionId, fileId: r.fileId, sha256: r.sha256 }
+    : { source: 'huggingface', repo: r.repo, repoPath: r.repoPath, sha256: r.sha256, gitBlobId: r.gitBlobId };
 }
 
 export async function findJob(views: ViewQueries, ref: string): Promise<Result<string, IpcError>> {
@@ -35,7 +64,7 @@ export async function findJob(views: ViewQueries, ref: string): Promise<Result<s
 }
 
 /** A user's command on a job, through the one command path; answers with the job as the queue view now shows it. */
-async function decideAndAppend(deps: DownloadMethodDeps, jobId: string, command: JobCommand): Promise<Result<JobJson, IpcError>> {
+async function decideAndAppend(deps: Pick<DownloadMethodDeps, 'commands' | 'views' | 'actor'>, jobId: string, command: JobCommand): Promise<Result<JobJson, IpcError>> {
   const decided = await deps.commands.run(`download-${jobId}`, jobStream, (state) => decideJob(state, command, jobId), { actor: deps.actor, correlationId: jobId });
   if (decided.isErr()) {
     const e = decided.error;
@@ -46,6 +75,80 @@ async function decideAndAppend(deps: DownloadMethodDeps, jobId: string, command:
   return row ? ok(jobJson(row)) : err({ code: 'NOT_FOUND', message: `job ${jobId} vanished` });
 }
 
+/**
+ * The views say a copy is there; the disk has the last word. A file deleted or rewritten since the last scan is
+ * gone or changed, and is downloaded again rather than reported as present.
+ */
+async function stillOnDisk(deps: Pick<DownloadMethodDeps, 'modelsDir'>, path: string, sizeBytes: number): Promise<boolean> {
+  const info = await stat(isAbsolute(path) ? path : join(deps.modelsDir, path)).catch(() => undefined);
+  return info !== undefined && info.isFile() && info.size === sizeBytes;
+}
+
+/**
+ * `add`: resolve the reference with its source, then follow the job that already has the file, say it is on disk,
+ * retry a failed or cancelled job for the same bytes, or queue a new job (a repair when a copy went missing or
+ * changed). Every job write goes through the one command path.
+ */
+export async function addDownload(deps: DownloadMethodDeps, p: ValidParamsOf<'add'>): Promise<Result<AddResult, IpcError>> {
+  const ref = referenceFrom(p, deps);
+  if (ref.isErr()) return err(ref.error);
+  const resolved = await resolveWith(deps.sources, ref.value);
+  if (resolved.isErr()) return err(resolved.error);
+  const r = resolved.value;
+  const [jobs, catalog, identities] = await Promise.all([deps.views.jobs(true), deps.views.catalog(), deps.views.identities()]);
+  let decision: AddDecision = decideAdd({ jobs, catalog, identities }, addedFile(r));
+  if (decision.kind === 'present') {
+    const presentPath = decision.path;
+    const row = catalog.find((c) => c.path === presentPath);
+    if (!row || !(await stillOnDisk(deps, row.path, row.size_bytes))) decision = { kind: 'new', repair: true };
+  }
+  const result = (job: JobJson | null, over: Partial<AddResult> = {}): AddResult => ({ job, existing: false, retried: false, repair: false, present: null, ...over });
+  switch (decision.kind) {
+    case 'running': {
+      const row = await deps.views.job(decision.jobId);
+      return row ? ok(result(jobJson(row), { existing: true })) : err({ code: 'NOT_FOUND', message: `job ${decision.jobId} vanished` });
+    }
+    case 'present': {
+      const { jobId, path } = decision;
+      const row = jobId === null ? undefined : await deps.views.job(jobId);
+      const entry = catalog.find((c) => c.path === path)!;
+      return ok(result(row ? jobJson(row) : null, { existing: true, present: catalogJson(entry, identities.find((i) => i.sha256 === entry.sha256), null) }));
+    }
+    case 'retry':
+      return (await decideAndAppend(deps, decision.jobId, { type: 'retry' })).map((job) => result(job, { existing: true, retried: true }));
+    case 'new': {
+      const jobId = newJobId();
+      const params = p.fp || p.format || p.size ? { params: { fp: p.fp, format: p.format, size: p.size } } : {};
+      const ids = r.source === 'civitai' ? { modelId: r.modelId, versionId: r.versionId, fileId: r.fileId } : {};
+      const repair = decision.repair;
+      return (await decideAndAppend(deps, jobId, { type: 'request', requested: { jobId, input: inputOf(p), ...ids, ...params }, resolved: r }))
+        .map((job) => result(job, { repair }));
+    }
+  }
+}
+
+/**
+ * `updates get`: what `updates` lists for a model (its newer version, else the file CivitAI replaced under the version
+ * you have) or for a Hugging Face file (the bytes its branch holds now), downloaded next to what you have.
+ */
+async function getUpdate(deps: DownloadMethodDeps, p: ValidParamsOf<'updates.get'>): Promise<Result<AddResult, IpcError>> {
+  const { entries, updates } = await libraryState(deps.views);
+  const changed = await changedFiles(deps.views, entries);
+  if (p.model !== undefined) {
+    const newer = updates.find((u) => u.modelId === p.model);
+    if (newer) return addDownload(deps, { version: newer.latestVersionId });
+    const replaced = changed.replaced.find((r) => r.modelId === p.model);
+    if (replaced) return addDownload(deps, { version: replaced.versionId, ...(replaced.fileId !== undefined ? { file: replaced.fileId } : {}) });
+    return err({ code: 'NOT_FOUND', message: `no update is known for model ${p.model}; see \`comfyui-dl updates --check\`` });
+  }
+  const ref = parseHfRef(p.ref ?? '', deps.hfEndpoint);
+  if (ref.isErr()) return err({ code: 'BAD_PARAMS', message: `${ref.error.message} (\`updates get\` takes a CivitAI model id or a Hugging Face file as \`updates\` lists it)` });
+  const candidates = changed.huggingface.filter((u) => u.repo === ref.value.repo && u.repoPath === ref.value.path);
+  const update = candidates.find((u) => u.revision === ref.value.revision) ?? candidates[0];
+  if (!update) return err({ code: 'NOT_FOUND', message: `no update is known for ${formatHfRef(ref.value)}; see \`comfyui-dl updates --check\`` });
+  return addDownload(deps, { ref: formatHfRef({ repo: update.repo, revision: update.revision, path: update.repoPath }) });
+}
+
 export function downloadMethods(deps: DownloadMethodDeps) {
   const control = (command: JobCommand) => async (p: { job: string }): Promise<Result<{ job: JobJson }, IpcError>> => {
     const id = await findJob(deps.views, p.job);
@@ -53,27 +156,8 @@ export function downloadMethods(deps: DownloadMethodDeps) {
     return (await decideAndAppend(deps, id.value, command)).map((job) => ({ job }));
   };
   return {
-    add: async (p: ValidParamsOf<'add'>): Promise<Result<{ job: JobJson; existing: boolean }, IpcError>> => {
-      const ref = refFrom(p, deps.civitaiUrl);
-      if (ref.isErr()) return err(ref.error);
-      const resolved = await resolveRef(deps.client, ref.value);
-      if (resolved.isErr()) {
-        const e = resolved.error;
-        return err({ code: e.code === 'NOT_FOUND' || e.code === 'NO_VERSION' || e.code === 'NO_FILE' ? 'NOT_FOUND' : 'FAILED', message: e.message });
-      }
-      const r = resolved.value;
-      const existing = await deps.views.liveJobForFile(r.versionId, r.fileId);
-      if (existing) return ok({ job: jobJson(existing), existing: true });
-      const jobId = newJobId();
-      const flags = [p.fp && `--fp ${p.fp}`, p.format && `--format ${p.format}`, p.size && `--size ${p.size}`];
-      const input = redact([p.ref ?? [p.model && `--model ${p.model}`, p.version && `--version ${p.version}`, p.file && `--file ${p.file}`].filter(Boolean).join(' '), ...flags].filter(Boolean).join(' '));
-      const params = p.fp || p.format || p.size ? { params: { fp: p.fp, format: p.format, size: p.size } } : {};
-      return (await decideAndAppend(deps, jobId, {
-        type: 'request',
-        requested: { jobId, input, modelId: r.modelId, versionId: r.versionId, fileId: r.fileId, ...params },
-        resolved: r,
-      })).map((job) => ({ job, existing: false }));
-    },
+    add: (p: ValidParamsOf<'add'>) => addDownload(deps, p),
+    'updates.get': (p: ValidParamsOf<'updates.get'>) => getUpdate(deps, p),
     queue: async (p: ValidParamsOf<'queue'>) => ok({ jobs: (await deps.views.jobs(p.all ?? false)).map(jobJson) }),
     job: async (p: { job: string }): Promise<Result<{ job: JobJson }, IpcError>> => {
       const id = await findJob(deps.views, p.job);

@@ -7,7 +7,7 @@ const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 
 /** `comfyui-dl daemon`: runs until SIGTERM, SIGINT or SIGHUP, then stops cleanly. Returns the process exit code. */
 export async function runDaemonUntilSignal(config: Config): Promise<number> {
-  const log = createLog(() => (config.apiKey ? [config.apiKey] : []));
+  const log = createLog(() => [config.apiKey, config.hfToken].filter((secret): secret is string => secret !== undefined));
   // SIGHUP too: a closed terminal or an SSH session that drops must not kill the daemon mid-write and leave its
   // socket and pid file behind. Every one of them stops it the same graceful way, even one that arrives while it
   // is still starting (the stop then follows the start).
@@ -25,6 +25,8 @@ export async function runDaemonUntilSignal(config: Config): Promise<number> {
       connections: config.connections,
       updateIntervalSeconds: config.updateInterval,
       apiKey: () => config.apiKey,
+      hfEndpoint: config.hfEndpoint,
+      hfToken: () => config.hfToken,
       previewMaxNsfwLevel: config.previewNsfwLevel,
       pathTemplate: config.pathTemplate,
       extraModelPaths: config.extraModelPaths,

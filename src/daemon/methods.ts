@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { err, ok } from 'neverthrow';
 import type { CivitaiClient } from '../civitai/client.js';
+import type { Sources } from '../sources/source.js';
 import type { HashPool } from '../hashing/index.js';
 import { downloadMethods } from './download-methods.js';
 import type { Scanner } from '../handlers/scan/scanner.js';
@@ -22,6 +23,7 @@ export interface MethodContext {
   readonly commands: StreamCommands;
   readonly views: ViewQueries;
   readonly client: CivitaiClient;
+  readonly sources: Sources;
   readonly hashPool: HashPool;
   readonly library: LibraryHandlers;
   readonly db: OpenedDatabase;
@@ -41,9 +43,13 @@ export interface LibraryHandlers {
 
 export function buildMethods(ctx: MethodContext): MethodHandlers {
   const { store, views } = ctx;
+  const downloads = downloadMethods({
+    commands: ctx.commands, views, sources: ctx.sources, civitaiUrl: ctx.settings.civitaiUrl, hfEndpoint: ctx.settings.hfEndpoint,
+    modelsDir: ctx.settings.modelsDir, actor: 'cli',
+  });
   return {
-    ...downloadMethods({ commands: ctx.commands, views, client: ctx.client, civitaiUrl: ctx.settings.civitaiUrl, actor: 'cli' }),
-    ...verifyMethod({ store, views, hashPool: ctx.hashPool, modelsDir: ctx.settings.modelsDir }),
+    ...downloads,
+    ...verifyMethod({ store, views, hashPool: ctx.hashPool, modelsDir: ctx.settings.modelsDir, add: downloads.add }),
     ...libraryMethods({ store, views, handlers: ctx.library }),
     list: async () => ok({ models: (await libraryState(views)).entries }),
     'civitai.search': async (p) =>
@@ -75,6 +81,7 @@ export function buildMethods(ctx: MethodContext): MethodHandlers {
         modelsDir: ctx.settings.modelsDir,
         socket: ctx.settings.socket,
         civitaiUrl: ctx.settings.civitaiUrl,
+        hfEndpoint: ctx.settings.hfEndpoint,
         concurrency: await liveSetting(views, 'concurrency', ctx.settings.concurrency),
         connections: await liveSetting(views, 'connections', ctx.settings.connections),
         queue: Object.fromEntries(counts.map((c) => [c.state, c.n])),

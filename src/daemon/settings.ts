@@ -13,6 +13,9 @@ export interface DaemonSettings {
   readonly updateIntervalSeconds: number;
   /** Read through a function so the key is never a plain property that a log or an event could serialise. */
   readonly apiKey: () => string | undefined;
+  /** The Hugging Face Hub (HF_ENDPOINT) and the token sent to it alone (HF_TOKEN), read the same way. */
+  readonly hfEndpoint: string;
+  readonly hfToken: () => string | undefined;
   /** Highest CivitAI NSFW level a preview image may have (1 PG, 2 PG-13, 4 R, 8 X). */
   readonly previewMaxNsfwLevel: number;
   readonly pathTemplate: string;

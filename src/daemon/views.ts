@@ -1,10 +1,11 @@
-import type { AvailableUpdateJson, CatalogEntryJson, JobJson } from '../ipc/protocol.js';
+import type { AvailableUpdateJson, CatalogEntryJson, FileReplacementJson, HfUpdateJson, JobJson } from '../ipc/protocol.js';
 import type { CatalogRow } from '../projections/catalog.projection.js';
 import type { JobRow } from '../projections/queue.projection.js';
 import type { OpenedDatabase } from '../store/database.js';
 import type { IdentityRow } from '../projections/library.projection.js';
 import { ignoreKey, type UpdateRow } from '../projections/updates.projection.js';
 import { versionPresence, type VersionPresence } from '../projections/version-presence.js';
+import { versionPlacements } from '../projections/add-decision.js';
 
 export function jobJson(r: JobRow): JobJson {
   return {
@@ -13,6 +14,7 @@ export function jobJson(r: JobRow): JobJson {
     errorCode: r.error_code, modelName: r.model_name, versionName: r.version_name, type: r.model_type, baseModel: r.base_model,
     folder: r.folder, routingReason: r.routing_reason, attempts: r.attempts, nextAttemptAt: r.state === 'waiting' ? r.next_attempt_at : null,
     pausedReason: r.state === 'paused' ? (r.error_code === 'DISK_FULL' ? 'disk_full' : 'user') : null, createdAt: r.created_at, updatedAt: r.updated_at,
+    source: r.source === 'huggingface' ? 'huggingface' : 'civitai', repo: r.repo, revision: r.revision, repoPath: r.repo_path,
   };
 }
 
@@ -25,6 +27,8 @@ export function catalogJson(r: CatalogRow, identity: Identity | undefined, updat
     modelName: r.model_name ?? identity?.model_name ?? null, versionName: r.version_name ?? identity?.version_name ?? null,
     type: r.type ?? identity?.type ?? null, baseModel: r.base_model ?? identity?.base_model ?? null, origin: r.origin,
     update, routingReason: r.routing_reason, flagged: r.flagged, missing: r.missing === 1, changed: r.found_sha256 !== null,
+    source: r.source === 'huggingface' || r.source === 'civitai' ? r.source : identity ? 'civitai' : null,
+    repo: r.repo, revision: r.revision, repoPath: r.repo_path,
   };
 }
 
@@ -40,10 +44,6 @@ export function viewQueries(db: OpenedDatabase) {
     jobByRef: (ref: string): Promise<JobRow[]> =>
       k.selectFrom('view_jobs').selectAll().where('id', '>=', ref).where('id', '<', `${ref}\uffff`).limit(2).execute(),
     job: (id: string): Promise<JobRow | undefined> => k.selectFrom('view_jobs').selectAll().where('id', '=', id).executeTakeFirst(),
-    liveJobForFile: (versionId: number, fileId: number): Promise<JobRow | undefined> =>
-      k.selectFrom('view_jobs').selectAll()
-        .where('version_id', '=', versionId).where('file_id', '=', fileId)
-        .where('state', 'not in', ['failed', 'cancelled']).orderBy('seq', 'desc').executeTakeFirst(),
     /** Jobs the scheduler may start: queued, waiting, and those a crash left running; oldest first. */
     schedulableJobs: () =>
       k.selectFrom('view_jobs').select(['id', 'state', 'next_attempt_at'])
@@ -54,6 +54,7 @@ export function viewQueries(db: OpenedDatabase) {
     updates: (): Promise<UpdateRow[]> => k.selectFrom('view_updates').selectAll().orderBy('model_id').execute(),
     ignores: async (): Promise<Set<string>> => new Set((await k.selectFrom('view_update_ignores').select('key').execute()).map((r) => r.key)),
     replacements: () => k.selectFrom('view_file_replacements').selectAll().orderBy('version_id').execute(),
+    hfUpdates: () => k.selectFrom('view_hf_updates').selectAll().orderBy('key').execute(),
     setting: async (key: string): Promise<string | undefined> =>
       (await k.selectFrom('view_settings').select('value').where('key', '=', key).executeTakeFirst())?.value,
   };
@@ -97,8 +98,35 @@ export async function libraryState(views: ViewQueries): Promise<{ entries: Catal
 /** Whether a version is on disk, intact, missing or changed (with the path), from the current views. */
 export async function versionPresenceOf(views: ViewQueries, versionId: number): Promise<VersionPresence> {
   const [jobs, catalog, identities] = await Promise.all([views.jobs(true), views.catalog(), views.identities()]);
-  const placements = jobs.flatMap((j) =>
-    j.state === 'completed' && j.version_id === versionId && j.path && j.sha256 ? [{ versionId, path: j.path, sha256: j.sha256 }] : [],
-  );
-  return versionPresence({ catalog, identities, placements }, versionId);
+  return versionPresence({ catalog, identities, placements: versionPlacements(jobs, versionId) }, versionId);
+}
+
+/**
+ * Files whose source now serves other bytes, while they still apply: CivitAI replaced the file of a version you
+ * have, or a newer commit on a Hugging Face branch changed a file you have. One that was fetched since (its new
+ * bytes are on disk) is no longer listed.
+ */
+export async function changedFiles(views: ViewQueries, entries: readonly CatalogEntryJson[]): Promise<{ replaced: FileReplacementJson[]; huggingface: HfUpdateJson[] }> {
+  const [replacements, hfRows, jobs] = await Promise.all([views.replacements(), views.hfUpdates(), views.jobs(true)]);
+  const intact = entries.filter((e) => !e.missing && !e.changed);
+  const onDisk = (sha256: string | null): boolean => sha256 !== null && intact.some((e) => e.sha256 === sha256);
+  const installedAt = (sha256: string) => intact.find((e) => e.sha256 === sha256) ?? entries.find((e) => e.sha256 === sha256);
+  const replaced = replacements.filter((r) => !onDisk(r.remote_sha256)).map((r) => {
+    const entry = installedAt(r.installed_sha256);
+    return {
+      modelId: r.model_id, versionId: r.version_id, fileId: r.file_id, installedSha256: r.installed_sha256, remoteSha256: r.remote_sha256,
+      path: entry?.path ?? null, modelName: entry?.modelName ?? null, versionName: entry?.versionName ?? null, baseModel: entry?.baseModel ?? null,
+    };
+  });
+  // A small file kept in git is known by its git blob id: fetched when a completed job for those bytes is on disk.
+  const fetchedBlob = (repo: string, path: string, blob: string | null): boolean =>
+    blob !== null && jobs.some((j) => j.state === 'completed' && j.repo === repo && j.repo_path === path && j.git_blob_id === blob && onDisk(j.sha256));
+  const huggingface = hfRows
+    .filter((u) => onDisk(u.installed_sha256) && !onDisk(u.latest_sha256) && !fetchedBlob(u.repo, u.repo_path, u.latest_git_blob))
+    .map((u) => ({
+      repo: u.repo, repoPath: u.repo_path, revision: u.branch, installedCommit: u.installed_commit, latestCommit: u.latest_commit,
+      installedSha256: u.installed_sha256, remoteSha256: u.latest_sha256, remoteGitBlobId: u.latest_git_blob, sizeBytes: u.size_bytes,
+      title: u.title, committedAt: u.committed_at, path: installedAt(u.installed_sha256)?.path ?? null,
+    }));
+  return { replaced, huggingface };
 }

@@ -27,23 +27,60 @@ export const downloadRequested = defineEvent(
   }),
 );
 
+const resolvedV1 = z.object({
+  modelId: Id,
+  versionId: Id,
+  fileId: Id,
+  fileName: z.string().min(1).max(1024),
+  sizeBytes: z.number().int().nonnegative(),
+  /** CivitAI's SHA-256, lowercased; null when CivitAI lists none (the file is then placed unverified and flagged). */
+  sha256: Sha256.nullable(),
+  modelName: z.string(),
+  versionName: z.string(),
+  modelType: z.string(),
+  baseModel: z.string().nullable(),
+  /** The model-version object as CivitAI returned it: sidecars carry it verbatim. */
+  civitai: z.record(z.string(), z.unknown()),
+});
+
+/** The sources a file can come from (ARCHITECTURE §8). */
+export const SOURCES = ['civitai', 'huggingface'] as const;
+export type SourceName = (typeof SOURCES)[number];
+
+export const civitaiResolved = resolvedV1.extend({ source: z.literal('civitai') });
+
+export const huggingfaceResolved = z.object({
+  source: z.literal('huggingface'),
+  /** `owner/name`, as the hub names it now (a renamed repo's new name). */
+  repo: z.string().min(1).max(200),
+  /** The commit id the revision pointed at when resolved: every later request names it, so the bytes cannot change. */
+  revision: z.string().regex(/^[0-9a-f]{40}$/, 'a commit id'),
+  /** The revision as the reference named it (`main`, a tag, `refs/pr/1`, a commit id): updates follow it. */
+  requestedRevision: z.string().min(1).max(256),
+  /** The file's path inside the repo. */
+  repoPath: z.string().min(1).max(1024),
+  fileName: z.string().min(1).max(1024),
+  sizeBytes: z.number().int().nonnegative(),
+  /** The hub's SHA-256 of an LFS file; null for a small file kept in git itself, checked by `gitBlobId` and size. */
+  sha256: Sha256.nullable(),
+  gitBlobId: z.string().regex(/^[0-9a-f]{40}$/, 'a git blob id').nullable(),
+  /** The file's `resolve` URL at the pinned commit, on the hub. */
+  url: z.string().min(1).max(4096),
+  /** The repo id, and the revision as named: what lists and notifications show. */
+  modelName: z.string(),
+  versionName: z.string(),
+  /** The hub declares no model type: routing goes by the file's header alone. */
+  modelType: z.null(),
+  baseModel: z.string().nullable(),
+  /** What the hub says about the repo (tags, pipeline, library, gated, private) and the commit that last changed the file. */
+  huggingface: z.record(z.string(), z.unknown()),
+});
+
+/** What a download is, as its source described it when it was added: v2 names the source (v1 was CivitAI's only). */
 export const downloadResolved = defineEvent(
   'download.resolved',
-  z.object({
-    modelId: Id,
-    versionId: Id,
-    fileId: Id,
-    fileName: z.string().min(1).max(1024),
-    sizeBytes: z.number().int().nonnegative(),
-    /** CivitAI's SHA-256, lowercased; null when CivitAI lists none (the file is then placed unverified and flagged). */
-    sha256: Sha256.nullable(),
-    modelName: z.string(),
-    versionName: z.string(),
-    modelType: z.string(),
-    baseModel: z.string().nullable(),
-    /** The model-version object as CivitAI returned it: sidecars carry it verbatim. */
-    civitai: z.record(z.string(), z.unknown()),
-  }),
+  z.discriminatedUnion('source', [civitaiResolved, huggingfaceResolved]),
+  { version: 2, past: { 1: { schema: resolvedV1, up: (d) => ({ ...(d as object), source: 'civitai' }) } } },
 );
 
 export const downloadAttemptStarted = defineEvent(
@@ -99,9 +136,21 @@ export const downloadTransferCompleted = defineEvent(
 
 export const downloadHashVerified = defineEvent('download.hash_verified', z.object({ sha256: Sha256 }));
 
+const hashMismatchedV1 = z.object({ expected: Sha256, actual: Sha256, quarantinePath: z.string() });
+
+/**
+ * The bytes are not the ones the source lists. v2 says which identity was compared: the SHA-256 (CivitAI, the hub's
+ * LFS files) or the git blob id (small files a Hugging Face repo keeps in git); v1 was always a SHA-256.
+ */
 export const downloadHashMismatched = defineEvent(
   'download.hash_mismatched',
-  z.object({ expected: Sha256, actual: Sha256, quarantinePath: z.string() }),
+  z.object({
+    algorithm: z.enum(['sha256', 'git-blob']),
+    expected: z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, 'a lowercase hex SHA-256 or git blob id'),
+    actual: z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, 'a lowercase hex SHA-256 or git blob id'),
+    quarantinePath: z.string(),
+  }),
+  { version: 2, past: { 1: { schema: hashMismatchedV1, up: (d) => ({ algorithm: 'sha256', ...(d as object) }) } } },
 );
 
 export const downloadPlaced = defineEvent(

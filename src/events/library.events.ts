@@ -118,6 +118,27 @@ export const modelFileReplaced = defineEvent(
   z.object({ modelId: Id, versionId: Id, fileId: Id, installedSha256: Sha256, remoteSha256: Sha256 }),
 );
 
+/**
+ * A newer commit on the branch (or tag) a Hugging Face file was downloaded from changed the file: what we have and
+ * what the branch holds now (its SHA-256, or the git blob id of a small file kept in git).
+ */
+export const huggingfaceFileChanged = defineEvent(
+  'huggingface.file_changed',
+  z.object({
+    repo: z.string().min(1).max(200),
+    path: z.string().min(1).max(1024),
+    branch: z.string().min(1).max(256),
+    installedCommit: z.string().regex(/^[0-9a-f]{40}$/),
+    installedSha256: Sha256,
+    latestCommit: z.string().regex(/^[0-9a-f]{40}$/).nullable(),
+    title: z.string().max(500).nullable(),
+    committedAt: z.string().max(64).nullable(),
+    sha256: Sha256.nullable(),
+    gitBlobId: z.string().regex(/^[0-9a-f]{40}$/).nullable(),
+    sizeBytes: z.number().int().nonnegative(),
+  }),
+);
+
 /** The user does not want to hear about this model's updates (versionId null) or about one version. */
 export const updateIgnored = defineEvent('update.ignored', z.object({ modelId: Id, versionId: Id.nullable() }));
 
@@ -134,5 +155,5 @@ export const notificationSent = defineEvent(
 
 export const libraryEvents = [
   scanStarted, scanCompleted, fileHashed, fileDiscovered, fileIdentified, fileUnidentified, fileMoved, fileMissing,
-  fileReturned, fileVerified, modelVersionDiscovered, modelFileReplaced, updateIgnored, updatesChecked, notificationSent,
+  fileReturned, fileVerified, modelVersionDiscovered, modelFileReplaced, huggingfaceFileChanged, updateIgnored, updatesChecked, notificationSent,
 ] as const;

@@ -109,7 +109,7 @@ export function errorFromHubResponse(facts: HfResponseFacts, ctx: HfRequestConte
     const hint = ctx.tokenSent
       ? `check the name; if it is private, the token's account cannot read it`
       : `check the name; if it is private, ${TOKEN_HINT}`;
-    return make({ code: 'REPO_NOT_FOUND', status, repo: ctx.repo, message: `Hugging Face has no repository ${ctx.repo} you can see (status ${status}); ${hint}.` });
+    return make({ code: 'REPO_NOT_FOUND', status, repo: ctx.repo, message: `Hugging Face has no repository ${ctx.repo} you can see (${pageUrl}, status ${status}); ${hint}.` });
   }
   if (status === 403) {
     return make({ code: 'FORBIDDEN', status, message: `The Hugging Face Hub refused access to ${describe(ctx)}${server}; check that the token may read this repository (fine-grained tokens need read access to it).` });

@@ -1,6 +1,8 @@
 // The git blob id of a file: SHA-1 of `blob <size>\0` followed by the content. The Hub names small (non-LFS) files
-// by it, in `ETag` and in the `oid` of its tree, so it is the only hash it gives for them. Pure.
+// by it, in `ETag` and in the `oid` of its tree, so it is the only hash it gives for them.
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 
 /** Hex git blob id of content given as one buffer or as consecutive chunks adding up to `size` bytes. */
 export function gitBlobId(content: Uint8Array | Iterable<Uint8Array>, size?: number): string {
@@ -41,4 +43,13 @@ export class GitBlobHasher {
 /** Whether bytes are the file a git blob id names: right size and right id. */
 export function matchesGitBlobId(content: Uint8Array, expectedId: string): boolean {
   return gitBlobId(content) === expectedId.trim().toLowerCase();
+}
+
+/** The git blob id of a file on disk, read in order (the files the hub keeps in git are small). */
+export async function gitBlobIdOfFile(path: string): Promise<string> {
+  const hasher = new GitBlobHasher((await stat(path)).size);
+  for await (const chunk of createReadStream(path)) hasher.update(chunk as Buffer);
+  const id = hasher.digest();
+  if (id === undefined) throw new Error(`${path} changed size while its git blob id was computed`);
+  return id;
 }

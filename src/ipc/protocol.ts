@@ -14,8 +14,9 @@ import { z } from 'zod';
  * Responses may arrive in any order; match them by id.
  */
 
-/** Bump on any incompatible change to the frames or method shapes below. */
-export const PROTOCOL_VERSION = 1;
+/** Bump on any incompatible change to the frames or method shapes below. 2: jobs name their source; `add` may
+ *  answer without a job (a file only a scan knows). */
+export const PROTOCOL_VERSION = 2;
 
 export const IPC_ERROR_CODES = [
   'BAD_FRAME',
@@ -242,6 +243,9 @@ export const ReplayResultSchema = z.object({
   ms: z.number().nonnegative(),
 });
 
+/** Where a file comes from (ARCHITECTURE §8). */
+export const SOURCE_NAMES = ['civitai', 'huggingface'] as const;
+
 /** Request/response methods. Subscriptions (`events.subscribe`/`events.unsubscribe`) are served apart. */
 export const JOB_STATES = ['queued', 'resolving', 'downloading', 'waiting', 'paused', 'verifying', 'completed', 'failed', 'cancelled'] as const;
 
@@ -273,6 +277,14 @@ export const JobJsonSchema = z.object({
   pausedReason: z.enum(['user', 'disk_full']).nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** Where the file comes from; a Hugging Face file has null model, version and file ids and names its repo instead. */
+  source: z.enum(SOURCE_NAMES),
+  /** `owner/name` of the Hugging Face repo; null for CivitAI. */
+  repo: z.string().nullable(),
+  /** The commit id the Hugging Face revision was pinned to when the job was added; null for CivitAI. */
+  revision: z.string().nullable(),
+  /** The file's path in the Hugging Face repo; null for CivitAI. */
+  repoPath: z.string().nullable(),
 });
 export type JobJson = z.infer<typeof JobJsonSchema>;
 
@@ -298,6 +310,12 @@ export const CatalogEntryJsonSchema = z.object({
   missing: z.boolean(),
   /** True when verification found other bytes than the recorded SHA-256 at this path. */
   changed: z.boolean().optional(),
+  /** Where the file came from; null for a file a scan found that no source identified. */
+  source: z.enum(SOURCE_NAMES).nullable().optional(),
+  /** A Hugging Face file: its repo, the commit its bytes are from, its path in the repo (null otherwise). */
+  repo: z.string().nullable().optional(),
+  revision: z.string().nullable().optional(),
+  repoPath: z.string().nullable().optional(),
 });
 export type CatalogEntryJson = z.infer<typeof CatalogEntryJsonSchema>;
 
@@ -310,7 +328,7 @@ export const FILE_FORMAT_VALUES = ['SafeTensor', 'PickleTensor', 'GGUF', 'Diffus
 export const FILE_SIZE_VALUES = ['pruned', 'full'] as const;
 export const AddParamsSchema = z
   .strictObject({
-    /** A model page URL, a download URL or an AIR. */
+    /** A CivitAI model page URL, download URL or AIR, or a Hugging Face file URL or `hf://` reference. */
     ref: z.string().min(1).max(MAX_REF_LENGTH).optional(),
     model: positiveId.optional(),
     version: positiveId.optional(),
@@ -321,6 +339,15 @@ export const AddParamsSchema = z
   })
   .refine((p) => p.ref !== undefined || p.model !== undefined || p.version !== undefined, 'give a reference (URL or AIR), a model id or a version id');
 const JobRef = z.strictObject({ job: z.string().min(1).max(64) });
+
+export const AddResultSchema = z.object({
+  job: JobJsonSchema.nullable(),
+  existing: z.boolean(),
+  retried: z.boolean(),
+  repair: z.boolean(),
+  present: CatalogEntryJsonSchema.nullable(),
+});
+export type AddResult = z.infer<typeof AddResultSchema>;
 
 /** An available update (ARCHITECTURE §5, `updates`); fields after `path` extend the contract. */
 export const AvailableUpdateJsonSchema = z.object({
@@ -339,6 +366,8 @@ export type AvailableUpdateJson = z.infer<typeof AvailableUpdateJsonSchema>;
 export const FileReplacementJsonSchema = z.object({
   modelId: z.int(),
   versionId: z.int(),
+  /** The file CivitAI serves now (`updates get <model>` downloads it). */
+  fileId: z.int().optional(),
   path: z.string().nullable(),
   installedSha256: z.string(),
   remoteSha256: z.string(),
@@ -347,6 +376,27 @@ export const FileReplacementJsonSchema = z.object({
   baseModel: z.string().nullable(),
 });
 export type FileReplacementJson = z.infer<typeof FileReplacementJsonSchema>;
+
+/** A Hugging Face file you have whose branch moved on to other bytes (a newer commit changed it). */
+export const HfUpdateJsonSchema = z.object({
+  repo: z.string(),
+  repoPath: z.string(),
+  /** The branch (or tag) the file was downloaded from. */
+  revision: z.string(),
+  installedCommit: z.string(),
+  latestCommit: z.string().nullable(),
+  installedSha256: z.string(),
+  /** The new bytes' SHA-256; null for a small file kept in git, known by its git blob id. */
+  remoteSha256: z.string().nullable(),
+  remoteGitBlobId: z.string().nullable(),
+  sizeBytes: z.int().nonnegative(),
+  /** The commit's title and date. */
+  title: z.string().nullable(),
+  committedAt: z.string().nullable(),
+  /** Where the installed copy is. */
+  path: z.string().nullable(),
+});
+export type HfUpdateJson = z.infer<typeof HfUpdateJsonSchema>;
 
 export const ScanSummarySchema = z.object({
   files: z.int(), hashed: z.int(), cached: z.int(), discovered: z.int(), moved: z.int(), missing: z.int(),
@@ -358,6 +408,11 @@ export const VerifyResultSchema = z.object({
   status: z.enum(['ok', 'changed', 'missing', 'unknown']),
   expected: z.string().nullable(),
   actual: z.string().nullable(),
+  /**
+   * With `--repair`, for a missing or changed file: the job that downloads it again, the path of an intact copy that
+   * is already there (nothing to download), or why nothing could be queued.
+   */
+  repair: z.object({ jobId: z.string().nullable(), intactAt: z.string().nullable(), error: z.string().nullable() }).nullable().optional(),
 });
 const JobResult = z.object({ job: JobJsonSchema });
 
@@ -368,6 +423,8 @@ export const ConfigReportSchema = z.object({
   configFile: z.string(),
   settings: z.record(z.string(), z.object({ value: z.unknown(), source: z.enum(SETTING_SOURCES) })),
   apiKey: z.object({ value: z.string().nullable(), source: z.enum(['env', 'file']).nullable() }),
+  /** The Hugging Face token (HF_TOKEN or `config set-key --huggingface`), masked the same way. */
+  hfToken: z.object({ value: z.string().nullable(), source: z.enum(['env', 'file']).nullable() }).optional(),
 });
 export type ConfigReport = z.infer<typeof ConfigReportSchema>;
 
@@ -378,8 +435,13 @@ export const METHODS = methodTable(
   defineMethod('replay', NoParams, ReplayResultSchema),
   /** The settings the daemon runs with, and where each came from. */
   defineMethod('config', NoParams, ConfigReportSchema),
-  /** `existing` is true when the same version and file were already queued or installed: nothing new starts. */
-  defineMethod('add', AddParamsSchema, z.object({ job: JobJsonSchema, existing: z.boolean() })),
+  /**
+   * `existing` is true when the same file was already queued or is on disk intact: nothing new starts. `job` is the
+   * job that has it, null when only a scan found it (`present` is then its catalog entry); `retried` when a job that
+   * failed or was cancelled for the same bytes runs again; `repair` when a new job replaces a copy that went missing
+   * or changed.
+   */
+  defineMethod('add', AddParamsSchema, AddResultSchema),
   defineMethod('queue', z.strictObject({ all: z.boolean().optional() }), z.object({ jobs: z.array(JobJsonSchema) })),
   defineMethod('job', JobRef, JobResult),
   defineMethod('pause', JobRef, JobResult),
@@ -391,14 +453,28 @@ export const METHODS = methodTable(
   defineMethod(
     'updates',
     z.strictObject({ check: z.boolean().optional() }),
-    z.object({ updates: z.array(AvailableUpdateJsonSchema), replaced: z.array(FileReplacementJsonSchema) }),
+    z.object({ updates: z.array(AvailableUpdateJsonSchema), replaced: z.array(FileReplacementJsonSchema), huggingface: z.array(HfUpdateJsonSchema) }),
+  ),
+  /**
+   * Downloads what `updates` lists for one model (its newer version, else the file CivitAI replaced) or one Hugging
+   * Face file (`ref`: its `hf://` reference or URL): the answer is `add`'s.
+   */
+  defineMethod(
+    'updates.get',
+    z.strictObject({ model: positiveId.optional(), ref: z.string().min(1).max(MAX_REF_LENGTH).optional() })
+      .refine((p) => (p.model === undefined) !== (p.ref === undefined), 'give a model id or a Hugging Face reference'),
+    AddResultSchema,
   ),
   defineMethod(
     'updates.ignore',
     z.strictObject({ model: positiveId.optional(), version: positiveId.optional() }).refine((p) => (p.model === undefined) !== (p.version === undefined), 'give a model id or a version id'),
     z.object({ modelId: z.int(), versionId: z.int().nullable() }),
   ),
-  defineMethod('verify', z.strictObject({ paths: z.array(z.string().min(1).max(4096)).max(10_000).optional() }), z.object({ results: z.array(VerifyResultSchema) })),
+  defineMethod(
+    'verify',
+    z.strictObject({ paths: z.array(z.string().min(1).max(4096)).max(10_000).optional(), repair: z.boolean().optional() }),
+    z.object({ results: z.array(VerifyResultSchema) }),
+  ),
   /** The CivitAI browser: a page of search results, passed through from the API (objects kept as CivitAI sends them). */
   defineMethod(
     'civitai.search',

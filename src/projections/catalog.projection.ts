@@ -23,11 +23,18 @@ export type CatalogRow = {
   missing: number;
   /** Other bytes verification found at this path (the recorded SHA-256 stays: it is what should be there); null when intact. */
   found_sha256: string | null;
+  /** Where a downloaded file came from (civitai, huggingface); null for files a scan found. */
+  source: string | null;
+  /** A Hugging Face file: its repo, the commit its bytes are from, its path in the repo. */
+  repo: string | null;
+  revision: string | null;
+  repo_path: string | null;
 };
 
 export const catalogTable = table<CatalogRow>('view_catalog', 'path', [
   'path', 'folder', 'sha256', 'size_bytes', 'model_id', 'version_id', 'model_name', 'version_name', 'type',
   'base_model', 'origin', 'routing_reason', 'flagged', 'job_id', 'placed_at', 'missing', 'found_sha256',
+  'source', 'repo', 'revision', 'repo_path',
 ]);
 
 /**
@@ -37,7 +44,7 @@ export const catalogTable = table<CatalogRow>('view_catalog', 'path', [
  */
 export const catalogProjection: Projection = {
   name: 'catalog',
-  version: 3,
+  version: 4,
   tables: [catalogTable],
   handles: new Set(['download.placed', 'file.discovered', 'file.moved', 'file.missing', 'file.returned', 'file.verified']),
   apply(view: ViewWriter, e: DomainStoredEvent): void {
@@ -51,6 +58,7 @@ export const catalogProjection: Projection = {
           version_name: job?.version_name ?? null, type: job?.model_type ?? null, base_model: job?.base_model ?? null,
           origin: 'download', routing_reason: job?.routing_reason ?? null, flagged: job?.flagged ?? null,
           job_id: jobId, placed_at: e.recordedAt, missing: 0, found_sha256: null,
+          source: job?.source ?? null, repo: job?.repo ?? null, revision: job?.revision ?? null, repo_path: job?.repo_path ?? null,
         });
         return;
       }
@@ -61,6 +69,7 @@ export const catalogProjection: Projection = {
           path: e.data.path, folder: e.data.folder, sha256: e.data.sha256, size_bytes: e.data.sizeBytes,
           model_id: null, version_id: null, model_name: null, version_name: null, type: null, base_model: null,
           origin: 'scan', routing_reason: null, flagged: null, job_id: null, placed_at: e.recordedAt, missing: 0, found_sha256: null,
+          source: null, repo: null, revision: null, repo_path: null,
         });
         return;
       }

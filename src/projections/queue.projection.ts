@@ -35,12 +35,20 @@ export type JobRow = {
   flagged: string | null;
   created_at: string;
   updated_at: string;
+  /** civitai or huggingface, once resolved. */
+  source: string | null;
+  /** A Hugging Face file: the repo, the commit resolved, the path in the repo, and the git blob id of a small file. */
+  repo: string | null;
+  revision: string | null;
+  repo_path: string | null;
+  git_blob_id: string | null;
 };
 
 export const jobsTable = table<JobRow>('view_jobs', 'id', [
   'id', 'seq', 'state', 'input', 'model_id', 'version_id', 'file_id', 'file_name', 'model_name', 'version_name',
   'model_type', 'base_model', 'expected_sha256', 'sha256', 'path', 'bytes_done', 'bytes_total', 'attempts', 'error',
   'error_code', 'folder', 'routing_reason', 'flagged', 'created_at', 'updated_at', 'next_attempt_at', 'transferred',
+  'source', 'repo', 'revision', 'repo_path', 'git_blob_id',
 ]);
 
 const jobIdOf = (streamId: string): string => streamId.slice('download-'.length);
@@ -53,20 +61,23 @@ function foldRow(job: JobRow | undefined, e: DomainStoredEvent): JobRow | undefi
       file_name: null, model_name: null, version_name: null, model_type: null, base_model: null,
       expected_sha256: null, sha256: null, path: null, bytes_done: 0, bytes_total: null, attempts: 0,
       next_attempt_at: null, transferred: 0, error: null, error_code: null, folder: null, routing_reason: null, flagged: null,
-      created_at: e.recordedAt, updated_at: e.recordedAt,
+      created_at: e.recordedAt, updated_at: e.recordedAt, source: null, repo: null, revision: null, repo_path: null, git_blob_id: null,
     };
   }
   if (!job) return undefined;
   const state = statusAfter(job.state, e, { transferred: job.transferred === 1 });
   const at = { updated_at: e.recordedAt, state: state === 'none' ? job.state : state };
   switch (e.type) {
-    case 'download.resolved':
+    case 'download.resolved': {
+      const d = e.data;
+      const ids = d.source === 'civitai'
+        ? { model_id: d.modelId, version_id: d.versionId, file_id: d.fileId, repo: null, revision: null, repo_path: null, git_blob_id: null }
+        : { model_id: null, version_id: null, file_id: null, repo: d.repo, revision: d.revision, repo_path: d.repoPath, git_blob_id: d.gitBlobId };
       return {
-        ...job, ...at, model_id: e.data.modelId, version_id: e.data.versionId, file_id: e.data.fileId,
-        file_name: e.data.fileName, model_name: e.data.modelName, version_name: e.data.versionName,
-        model_type: e.data.modelType, base_model: e.data.baseModel, expected_sha256: e.data.sha256,
-        bytes_total: e.data.sizeBytes,
+        ...job, ...at, ...ids, source: d.source, file_name: d.fileName, model_name: d.modelName, version_name: d.versionName,
+        model_type: d.modelType, base_model: d.baseModel, expected_sha256: d.sha256, bytes_total: d.sizeBytes,
       };
+    }
     case 'download.attempt_started':
       return { ...job, ...at, attempts: e.data.attempt, next_attempt_at: null, error: null, error_code: null };
     case 'download.transfer_planned':
@@ -79,11 +90,13 @@ function foldRow(job: JobRow | undefined, e: DomainStoredEvent): JobRow | undefi
       return { ...job, ...at, sha256: e.data.sha256, bytes_done: e.data.bytes, transferred: 1 };
     case 'download.hash_verified':
       return { ...job, ...at, sha256: e.data.sha256 };
-    case 'download.hash_mismatched':
+    case 'download.hash_mismatched': {
+      const lists = `${job.source === 'huggingface' ? 'Hugging Face' : 'CivitAI'} lists ${e.data.algorithm === 'git-blob' ? 'git blob id ' : ''}${e.data.expected}`;
       return {
-        ...job, ...at, sha256: e.data.actual, transferred: 0, bytes_done: 0, error_code: 'HASH_MISMATCH',
-        error: `hash mismatch: CivitAI lists ${e.data.expected}, the download is ${e.data.actual}; the file was quarantined and nothing was placed (run \`comfyui-dl retry ${job.id}\`)`,
+        ...job, ...at, sha256: e.data.algorithm === 'sha256' ? e.data.actual : null, transferred: 0, bytes_done: 0, error_code: 'HASH_MISMATCH',
+        error: `hash mismatch: ${lists}, the download is ${e.data.actual}; the file was quarantined and nothing was placed (run \`comfyui-dl retry ${job.id}\`)`,
       };
+    }
     case 'routing.decided':
       return { ...job, ...at, folder: e.data.folder, routing_reason: e.data.reason, flagged: e.data.flagged, base_model: e.data.baseModel ?? job.base_model };
     case 'download.placed':
@@ -106,7 +119,7 @@ function foldRow(job: JobRow | undefined, e: DomainStoredEvent): JobRow | undefi
 
 export const queueProjection: Projection = {
   name: 'queue',
-  version: 2,
+  version: 3,
   tables: [jobsTable],
   handles: new Set([
     'download.requested', 'download.resolved', 'download.attempt_started', 'download.transfer_planned',

@@ -20,6 +20,22 @@ export type FileReplacementRow = {
   detected_at: string;
 };
 export type NotificationRow = { key: string; kind: string; sent_at: string };
+/** A Hugging Face file whose branch moved on to other bytes, keyed `<repo>@<branch>/<path>`. */
+export type HfUpdateRow = {
+  key: string;
+  repo: string;
+  repo_path: string;
+  branch: string;
+  installed_commit: string;
+  installed_sha256: string;
+  latest_commit: string | null;
+  latest_sha256: string | null;
+  latest_git_blob: string | null;
+  size_bytes: number;
+  title: string | null;
+  committed_at: string | null;
+  discovered_at: string;
+};
 
 export const updatesTable = table<UpdateRow>('view_updates', 'model_id', [
   'model_id', 'installed_version_id', 'latest_version_id', 'latest_version_name', 'published_at', 'base_model', 'discovered_at',
@@ -29,6 +45,12 @@ export const fileReplacementsTable = table<FileReplacementRow>('view_file_replac
   'version_id', 'model_id', 'file_id', 'installed_sha256', 'remote_sha256', 'detected_at',
 ]);
 export const notificationsTable = table<NotificationRow>('view_notifications', 'key', ['key', 'kind', 'sent_at']);
+export const hfUpdatesTable = table<HfUpdateRow>('view_hf_updates', 'key', [
+  'key', 'repo', 'repo_path', 'branch', 'installed_commit', 'installed_sha256', 'latest_commit', 'latest_sha256', 'latest_git_blob',
+  'size_bytes', 'title', 'committed_at', 'discovered_at',
+]);
+
+export const hfUpdateKey = (repo: string, branch: string, path: string): string => `${repo}@${branch}/${path}`;
 
 export const ignoreKey = (modelId: number, versionId: number | null): string => (versionId === null ? `model:${modelId}` : `version:${versionId}`);
 
@@ -38,9 +60,9 @@ export const ignoreKey = (modelId: number, versionId: number | null): string => 
  */
 export const updatesProjection: Projection = {
   name: 'updates',
-  version: 1,
-  tables: [updatesTable, updateIgnoresTable, fileReplacementsTable, notificationsTable],
-  handles: new Set(['model.version_discovered', 'update.ignored', 'model.file_replaced', 'notification.sent']),
+  version: 2,
+  tables: [updatesTable, updateIgnoresTable, fileReplacementsTable, notificationsTable, hfUpdatesTable],
+  handles: new Set(['model.version_discovered', 'update.ignored', 'model.file_replaced', 'notification.sent', 'huggingface.file_changed']),
   apply(view: ViewWriter, e: DomainStoredEvent): void {
     switch (e.type) {
       case 'model.version_discovered': {
@@ -64,6 +86,15 @@ export const updatesProjection: Projection = {
       case 'notification.sent':
         view.put(notificationsTable, { key: e.data.key, kind: e.data.kind, sent_at: e.recordedAt });
         return;
+      case 'huggingface.file_changed': {
+        const d = e.data;
+        view.put(hfUpdatesTable, {
+          key: hfUpdateKey(d.repo, d.branch, d.path), repo: d.repo, repo_path: d.path, branch: d.branch, installed_commit: d.installedCommit,
+          installed_sha256: d.installedSha256, latest_commit: d.latestCommit, latest_sha256: d.sha256, latest_git_blob: d.gitBlobId,
+          size_bytes: d.sizeBytes, title: d.title, committed_at: d.committedAt, discovered_at: e.recordedAt,
+        });
+        return;
+      }
       default:
         return;
     }

@@ -1,5 +1,5 @@
-// Whether a CivitAI version is on disk, read from the views alone (pure): what `add` needs to tell "already
-// there" from "gone" and "damaged", whether the file was downloaded or found by a scan.
+// Whether a CivitAI version, or any file by its hashes, is on disk, read from the views alone (pure): what `add`
+// needs to tell "already there" from "gone" and "damaged", whether the file was downloaded or found by a scan.
 import type { CatalogRow } from './catalog.projection.js';
 import type { IdentityRow } from './library.projection.js';
 
@@ -30,14 +30,35 @@ export function versionPresence(views: PresenceViews, versionId: number): Versio
     ...views.identities.filter((i) => i.known === 1 && i.version_id === versionId).map((i) => i.sha256),
     ...placements.map((p) => p.sha256),
   ]);
-  const rows = views.catalog.filter((r) => r.version_id === versionId || hashes.has(r.sha256)).sort(byPath);
+  return presenceOf(views.catalog.filter((r) => r.version_id === versionId || hashes.has(r.sha256)), views.catalog, placements);
+}
+
+/**
+ * Whether some file is on disk, whatever its source: `hashes` are the SHA-256 values its bytes may have, `placements`
+ * where downloads put it. The catalog rows holding those bytes decide; a placement no row holds any more is missing.
+ */
+export function filePresence(
+  catalog: PresenceViews['catalog'],
+  hashes: ReadonlySet<string>,
+  placements: readonly { readonly path: string; readonly sha256: string }[] = [],
+): VersionPresence {
+  const all = new Set([...hashes, ...placements.map((p) => p.sha256)]);
+  return presenceOf(catalog.filter((r) => all.has(r.sha256)), catalog, placements);
+}
+
+function presenceOf(
+  matching: PresenceViews['catalog'],
+  catalog: PresenceViews['catalog'],
+  placements: readonly { readonly path: string; readonly sha256: string }[],
+): VersionPresence {
+  const rows = [...matching].sort(byPath);
   const present = rows.find((r) => r.missing === 0 && r.found_sha256 === null);
   if (present) return { status: 'present', path: present.path, sha256: present.sha256 };
 
   const verifiedChanged = rows.find((r) => r.missing === 0 && r.found_sha256 !== null);
   if (verifiedChanged) return { status: 'changed', path: verifiedChanged.path, expected: verifiedChanged.sha256, actual: verifiedChanged.found_sha256! };
   // A scan that finds other bytes where a download was placed catalogs those bytes under the same path.
-  const catalogByPath = new Map(views.catalog.map((r) => [r.path, r]));
+  const catalogByPath = new Map(catalog.map((r) => [r.path, r]));
   for (const placed of [...placements].sort(byPath)) {
     const now = catalogByPath.get(placed.path);
     if (now && now.missing === 0 && now.sha256 !== placed.sha256) return { status: 'changed', path: placed.path, expected: placed.sha256, actual: now.sha256 };

@@ -41,6 +41,7 @@ const MODELS_DIR_VARIABLE = 'COMFYUI_MODELS_DIR';
 const DATA_DIR_VARIABLE = 'COMFYUI_DL_DATA_DIR';
 const SOCKET_VARIABLE = 'COMFYUI_DL_SOCKET';
 const API_KEY_VARIABLE = 'CIVITAI_API_KEY';
+const HF_TOKEN_VARIABLE = 'HF_TOKEN';
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** PrivateTmp=yes gives the service its own empty /tmp and /var/tmp: nothing written there is seen outside. */
 const PRIVATE_TMP = ['/tmp', '/var/tmp'];
@@ -103,8 +104,8 @@ function unitEnvironment(
   const environment: Record<string, string> = { ...folders };
   for (const name of Object.keys(given).sort()) {
     const value = given[name] ?? '';
-    if (name === API_KEY_VARIABLE) {
-      return err(invalidInput(`${API_KEY_VARIABLE} is never written into the unit, where any local user could read it: the daemon reads the key from its config file (comfyui-dl config set-key)`));
+    if (name === API_KEY_VARIABLE || name === HF_TOKEN_VARIABLE) {
+      return err(invalidInput(`${name} is never written into the unit, where any local user could read it: the daemon reads it from its config file (comfyui-dl config set-key${name === HF_TOKEN_VARIABLE ? ' --huggingface' : ''})`));
     }
     if (!VARIABLE_NAME.test(name)) return err(invalidInput(`${JSON.stringify(name)} is not a valid environment variable name: use letters, digits and _`));
     const checked = checkNoControlCharacters(`the value of ${name}`, value);

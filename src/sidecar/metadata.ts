@@ -52,7 +52,18 @@ export interface MetadataSidecar {
    * `creator`; `{}` when the file is not from CivitAI.
    */
   readonly civitai: Readonly<Record<string, unknown>>;
+  /** Where a file that is not from CivitAI came from (a Hugging Face repo); absent for CivitAI's. */
+  readonly source?: FileSource;
   readonly comfyui_dl: ComfyuiDlSection;
+}
+
+/** A file's origin outside CivitAI: the repo, the commit its bytes are from, the path in the repo, its URL. */
+export interface FileSource {
+  readonly type: 'huggingface';
+  readonly repo: string;
+  readonly revision: string;
+  readonly path: string;
+  readonly url: string;
 }
 
 export interface SidecarInput {
@@ -71,6 +82,8 @@ export interface SidecarInput {
   readonly preview?: { readonly path: string; readonly nsfwLevel: number } | null;
   readonly route: RouteDecision;
   readonly decidedAt: Date;
+  /** A file from elsewhere than CivitAI: its origin, and the name and tags that source gives it. */
+  readonly origin?: { readonly source: FileSource; readonly modelName: string; readonly tags: readonly string[] } | null;
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -146,7 +159,7 @@ export function buildSidecar(input: SidecarInput): MetadataSidecar {
   const { route } = input;
   return {
     file_name: stem,
-    model_name: text(versionModel.name) ?? stem,
+    model_name: text(versionModel.name) ?? input.origin?.modelName ?? stem,
     file_path: forwardSlashes(input.filePath),
     size: input.size,
     modified: input.importedAt.getTime() / 1000,
@@ -155,13 +168,14 @@ export function buildSidecar(input: SidecarInput): MetadataSidecar {
     preview_url: input.preview ? forwardSlashes(input.preview.path) : '',
     preview_nsfw_level: input.preview?.nsfwLevel ?? 0,
     from_civitai: input.version !== null,
-    tags: tagNames(Array.isArray(versionModel.tags) ? versionModel.tags : null),
+    tags: tagNames(Array.isArray(versionModel.tags) ? versionModel.tags : input.origin?.tags),
     modelDescription: text(versionModel.description) ?? '',
     sub_type: subType(route),
     hash_status: sha256 ? 'completed' : 'pending',
     notes: '',
     usage_tips: '{}',
     civitai: version,
+    ...(input.origin ? { source: input.origin.source } : {}),
     comfyui_dl: {
       schema: SIDECAR_SCHEMA_VERSION,
       modelId: positiveId(version.modelId),
@@ -243,6 +257,8 @@ export function mergeSidecar(existing: Readonly<Record<string, unknown>> | null,
   // The level belongs to the preview it rates.
   merged.preview_nsfw_level = isEmpty(held.preview_url) && fresh.preview_url !== '' ? fresh.preview_nsfw_level : (held.preview_nsfw_level ?? fresh.preview_nsfw_level);
   for (const field of FILE_FACTS) merged[field] = fresh[field];
+  // Where these bytes came from is a fact about them, like their hash.
+  if (fresh.source) merged.source = fresh.source;
   // "Date added": the first import's time stays.
   merged.modified = typeof existing.modified === 'number' && existing.modified > 0 ? existing.modified : fresh.modified;
 

@@ -2,7 +2,7 @@ import type { CatalogRow } from '../projections/catalog.projection.js';
 import type { JobRow } from '../projections/queue.projection.js';
 import type { HashCacheRow, IdentityRow } from '../projections/library.projection.js';
 import type { SettingRow } from '../projections/settings.projection.js';
-import type { FileReplacementRow, NotificationRow, UpdateIgnoreRow, UpdateRow } from '../projections/updates.projection.js';
+import type { FileReplacementRow, HfUpdateRow, NotificationRow, UpdateIgnoreRow, UpdateRow } from '../projections/updates.projection.js';
 
 export interface EventRowTable {
   global_position: number;
@@ -30,4 +30,5 @@ export interface ViewTables {
   view_update_ignores: UpdateIgnoreRow;
   view_file_replacements: FileReplacementRow;
   view_notifications: NotificationRow;
+  view_hf_updates: HfUpdateRow;
 }

@@ -27,6 +27,7 @@ const TABLE = [
   { key: 'dataDir', flag: '--data-dir', env: 'COMFYUI_DL_DATA_DIR', default: '/home/ada/.local/share/comfyui-dl', values: ['/f/data', '/e/data', '/c/data'] },
   { key: 'socket', flag: '--socket', env: 'COMFYUI_DL_SOCKET', default: '/tmp/comfyui-dl-1000/daemon.sock', values: ['/f/s.sock', '/e/s.sock', '/c/s.sock'] },
   { key: 'civitaiUrl', flag: '--civitai-url', env: 'CIVITAI_BASE_URL', default: 'https://civitai.com', values: ['http://127.0.0.1:1', 'http://127.0.0.1:2', 'https://c.example'] },
+  { key: 'hfEndpoint', flag: '--hf-endpoint', env: 'HF_ENDPOINT', default: 'https://huggingface.co', values: ['http://127.0.0.1:3', 'https://hf-mirror.example', 'https://hub.example/hf'] },
   { key: 'concurrency', flag: '--concurrency', env: 'COMFYUI_DL_CONCURRENCY', default: 2, values: [3, 4, 5] },
   { key: 'updateInterval', flag: '--update-interval', env: 'COMFYUI_DL_UPDATE_INTERVAL', default: 21600, values: [0, 60, 3600] },
   { key: 'connections', flag: '--connections', env: 'COMFYUI_DL_CONNECTIONS', default: 4, values: [1, 8, 16] },
@@ -119,8 +120,8 @@ describe('config file errors', () => {
     expect(error).toMatchObject({ code: 'CONFIG_UNKNOWN_SETTING', file: CONFIG });
     expect(error.message).toBe(
       `unknown setting 'models_dir' in ${CONFIG} (did you mean 'modelsDir'?); ` +
-        'known settings: modelsDir, dataDir, socket, civitaiUrl, concurrency, updateInterval, connections, pathTemplate, ' +
-        'extraModelPaths, defaultRoot, previewNsfwLevel, earlyAccessUpdates, sameBaseModelUpdates, apiKey',
+        'known settings: modelsDir, dataDir, socket, civitaiUrl, hfEndpoint, concurrency, updateInterval, connections, pathTemplate, ' +
+        'extraModelPaths, defaultRoot, previewNsfwLevel, earlyAccessUpdates, sameBaseModelUpdates, apiKey, hfToken',
     );
   });
 
@@ -206,5 +207,27 @@ describe('the API key', () => {
     expect(maskKey(KEY)).toBe('CANA…6789');
     expect(maskKey('short-key')).toBe('****');
     expect(maskKey(undefined)).toBe('(not set)');
+  });
+});
+
+describe('the Hugging Face token', () => {
+  const TOKEN = 'hf_CanaryConfigToken0123456789abcdef';
+
+  it('comes from HF_TOKEN first, else from the file, apart from the CivitAI key', () => {
+    const fromFile = resolve({ fileText: file({ hfToken: TOKEN }) })._unsafeUnwrap();
+    expect([fromFile.hfToken, fromFile.sources.hfToken, fromFile.hasHfToken, fromFile.apiKey]).toEqual([TOKEN, 'file', true, undefined]);
+    const fromEnv = resolve({ fileText: file({ hfToken: TOKEN }), env: { HF_TOKEN: 'hf_fromTheEnvironment0123456789' } })._unsafeUnwrap();
+    expect([fromEnv.hfToken, fromEnv.sources.hfToken]).toEqual(['hf_fromTheEnvironment0123456789', 'env']);
+    expect(resolve({})._unsafeUnwrap().sources.hfToken).toBeNull();
+  });
+
+  it('cannot leak through serialisation or inspection, and a bad one is refused without showing it', () => {
+    const config = resolve({ fileText: file({ hfToken: TOKEN }) })._unsafeUnwrap();
+    expect(JSON.stringify({ ...config })).not.toContain('Canary');
+    expect(inspect(config, { depth: 5 })).not.toContain('Canary');
+    expect(Object.keys(config)).not.toContain('hfToken');
+    const spaced = resolve({ env: { HF_TOKEN: 'hf_Canary with spaces' } })._unsafeUnwrapErr();
+    expect(spaced.message).toMatch(/^HF_TOKEN contains spaces.*huggingface\.co\/settings\/tokens/);
+    expect(spaced.message).not.toContain('Canary');
   });
 });

@@ -23,7 +23,7 @@ describe('the daemon as a process, through its socket and the CLI', () => {
     expect((await cli(home, ['config', 'set', 'concurrency', '3'])).code).toBe(0);
     const events = await cliJson<{ position: number; type: string; data: unknown; streamId: string; metadata: { actor: string } }[]>(home, ['history']);
     expect(events.at(-1)).toMatchObject({ type: 'settings.changed', streamId: 'settings', data: { key: 'concurrency', value: 3 }, metadata: { actor: 'cli' } });
-    expect(await cliJson(home, ['replay'])).toMatchObject({ events: events.length, views: 9 });
+    expect(await cliJson(home, ['replay'])).toMatchObject({ events: events.length, views: 10 });
     expect((await cliJson<{ concurrency: number }>(home, ['status'])).concurrency).toBe(3);
   });
 

@@ -7,6 +7,7 @@ const job = (id: string, state: JobJson['state'], bytesDone = 0): JobJson => ({
   id, state, modelId: 1, versionId: 2, fileId: 3, fileName: 'f.safetensors', path: null, sha256: null, bytesDone, bytesTotal: 100,
   error: null, errorCode: null, modelName: 'M', versionName: 'v1', type: 'LORA', baseModel: 'SDXL 1.0', folder: null,
   routingReason: null, attempts: 1, nextAttemptAt: null, pausedReason: null, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z',
+  source: 'civitai', repo: null, revision: null, repoPath: null,
 });
 
 let position = 0;

@@ -8,7 +8,8 @@ const NOW = Date.parse('2026-03-10T12:00:00Z');
 const job = (over: Partial<JobJson>): JobJson => ({
   id: 'j1', state: 'queued', modelId: 1, versionId: 2, fileId: 3, fileName: 'model.safetensors', path: null, sha256: null, bytesDone: 0, bytesTotal: 4 * GiB,
   error: null, errorCode: null, modelName: 'Model', versionName: 'v1', type: 'Checkpoint', baseModel: 'SDXL 1.0', folder: null, routingReason: null,
-  attempts: 1, nextAttemptAt: null, pausedReason: null, createdAt: '2026-03-10T11:00:00Z', updatedAt: '2026-03-10T11:59:00Z', ...over,
+  attempts: 1, nextAttemptAt: null, pausedReason: null, createdAt: '2026-03-10T11:00:00Z', updatedAt: '2026-03-10T11:59:00Z',
+  source: 'civitai', repo: null, revision: null, repoPath: null, ...over,
 });
 const flowing = (bytesDone: number, at = NOW - 500): LiveProgress => ({ bytesDone, bytesTotal: 4 * GiB, speed: 50 * 1024 ** 2, at });
 const online = { now: NOW, online: true };

@@ -11,7 +11,7 @@ const job = (over: Partial<JobJson>): JobJson => ({
   id: 'j', state: 'queued', modelId: null, versionId: null, fileId: null, fileName: null, path: null, sha256: null, bytesDone: 0, bytesTotal: null,
   error: null, errorCode: null, modelName: null, versionName: null, type: null, baseModel: null, folder: null, routingReason: null, attempts: 0,
   nextAttemptAt: null, pausedReason: null,
-  createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', ...over,
+  createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', source: 'civitai', repo: null, revision: null, repoPath: null, ...over,
 });
 const entry = (over: Partial<CatalogEntryJson>): CatalogEntryJson => ({
   path: 'loras/a.safetensors', folder: 'loras', sha256: 'a'.repeat(64), sizeBytes: 1, modelId: 1, versionId: 2, modelName: 'Alpha', versionName: 'v1',

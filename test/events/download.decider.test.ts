@@ -16,7 +16,7 @@ const requested: DomainEvent = { type: 'download.requested', data: { jobId: 'j1'
 const resolved: DomainEvent = {
   type: 'download.resolved',
   data: {
-    modelId: 1, versionId: 2, fileId: 3, fileName: 'a.safetensors', sizeBytes: 10, sha256: 'a'.repeat(64),
+    source: 'civitai', modelId: 1, versionId: 2, fileId: 3, fileName: 'a.safetensors', sizeBytes: 10, sha256: 'a'.repeat(64),
     modelName: 'A', versionName: 'v1', modelType: 'LORA', baseModel: 'SDXL 1.0', civitai: {},
   },
 };

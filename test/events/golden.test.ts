@@ -38,3 +38,16 @@ describe('stored event versions', () => {
     expect(registry.decode('other', 1, {})._unsafeUnwrapErr().code).toBe('UNKNOWN_EVENT_TYPE');
   });
 });
+
+describe('download.resolved v1 → v2', () => {
+  it('a v1 event was always CivitAI: it reads back with source civitai and every field it had', () => {
+    const v1 = fixtures.find((f) => f.file === 'download.resolved.v1.json')!;
+    expect(eventRegistry.decode('download.resolved', 1, v1.data)._unsafeUnwrap()).toEqual({ ...(v1.data as object), source: 'civitai' });
+    expect(eventRegistry.upcastTrusted('download.resolved', 1, v1.data)).toEqual({ ...(v1.data as object), source: 'civitai' });
+  });
+
+  it('a v1 hash mismatch compared SHA-256 values', () => {
+    const v1 = fixtures.find((f) => f.file === 'download.hash_mismatched.v1.json')!;
+    expect(eventRegistry.decode('download.hash_mismatched', 1, v1.data)._unsafeUnwrap()).toEqual({ algorithm: 'sha256', ...(v1.data as object) });
+  });
+});

@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectIpc, type IpcClient } from '../../src/ipc/client.js';
+import { PROTOCOL_VERSION } from '../../src/ipc/protocol.js';
 import { daemonHome, spawnDaemon, type DaemonHome, type SpawnedDaemon } from '../support/daemon-process.js';
 import { residentBytes, seedLog } from './support.js';
 
@@ -21,7 +22,7 @@ function random(seed: number): () => number {
   };
 }
 
-const hello = `${JSON.stringify({ t: 'hello', protocol: 1, client: 'fuzz' })}\n`;
+const hello = `${JSON.stringify({ t: 'hello', protocol: PROTOCOL_VERSION, client: 'fuzz' })}\n`;
 const history = (id: number): string => `${JSON.stringify({ t: 'req', id, method: 'history', params: {} })}\n`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ok } from 'neverthrow';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectIpc } from '../../src/ipc/client.js';
+import { PROTOCOL_VERSION } from '../../src/ipc/protocol.js';
 import { createFrameDecoder, MAX_RESPONSE_FRAME_BYTES } from '../../src/ipc/framing.js';
 import type { IpcLimits, IpcServer, MethodHandlers } from '../../src/ipc/server.js';
 import { defaultMethods, rawConnect, rawHello, sampleEvent, startServer, tempDir, waitFor } from './support.js';
@@ -25,7 +26,7 @@ afterEach(async () => {
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
-const hello = `${JSON.stringify({ t: 'hello', protocol: 1, client: 'test' })}\n`;
+const hello = `${JSON.stringify({ t: 'hello', protocol: PROTOCOL_VERSION, client: 'test' })}\n`;
 const req = (id: number, method = 'history'): string => `${JSON.stringify({ t: 'req', id, method, params: {} })}\n`;
 
 /** `history` answers with one event of `bytes` bytes, and counts how often it was asked. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { connectIpc } from '../../src/ipc/client.js';
 import { createFrameDecoder } from '../../src/ipc/framing.js';
-import type { SubscriptionFrame } from '../../src/ipc/protocol.js';
+import { PROTOCOL_VERSION, type SubscriptionFrame } from '../../src/ipc/protocol.js';
 import { tempDir, waitFor } from './support.js';
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -25,7 +25,7 @@ async function fakeDaemon(reply: (request: { id: number; method: string }) => un
     socket.on('data', (chunk: Buffer) => {
       for (const frame of decoder.push(chunk)) {
         const value = frame._unsafeUnwrap() as { t: string; id: number; method: string };
-        const out = value.t === 'hello' ? [{ t: 'hello', protocol: 1, daemon: 'fake' }] : reply(value);
+        const out = value.t === 'hello' ? [{ t: 'hello', protocol: PROTOCOL_VERSION, daemon: 'fake' }] : reply(value);
         for (const line of out) socket.write(`${JSON.stringify(line)}\n`);
       }
     });

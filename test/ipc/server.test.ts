@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { err, ok } from 'neverthrow';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectIpc } from '../../src/ipc/client.js';
+import { PROTOCOL_VERSION } from '../../src/ipc/protocol.js';
 import type { IpcServer } from '../../src/ipc/server.js';
 import { defaultMethods, rawConnect, rawHello, sampleEvent, startServer, tempDir } from './support.js';
 
@@ -32,8 +33,8 @@ describe('handshake', () => {
   it('answers hello with the protocol and the daemon version', async () => {
     server = await startServer(socketPath);
     const raw = await rawConnect(socketPath);
-    raw.send('{"t":"hello","protocol":1,"client":"test"}\n');
-    expect(await raw.next()).toEqual({ t: 'hello', protocol: 1, daemon: '9.9.9' });
+    raw.send(`${JSON.stringify({ t: 'hello', protocol: PROTOCOL_VERSION, client: 'test' })}\n`);
+    expect(await raw.next()).toEqual({ t: 'hello', protocol: PROTOCOL_VERSION, daemon: '9.9.9' });
     await expectStillServing(raw);
     raw.socket.destroy();
   });
@@ -42,10 +43,10 @@ describe('handshake', () => {
     server = await startServer(socketPath);
     const raw = await rawConnect(socketPath);
     raw.send('{"t":"hello","protocol":999,"client":"future-cli"}\n');
-    expect(await raw.next()).toMatchObject({ t: 'hello', protocol: 1 });
+    expect(await raw.next()).toMatchObject({ t: 'hello', protocol: PROTOCOL_VERSION });
     const refusal = await raw.next();
     expect(refusal).toMatchObject({ t: 'error', error: { code: 'PROTOCOL_MISMATCH' } });
-    expect(JSON.stringify(refusal)).toMatch(/protocol 999.*speaks 1/);
+    expect(JSON.stringify(refusal)).toMatch(new RegExp(`protocol 999.*speaks ${PROTOCOL_VERSION}`));
     await raw.closed;
   });
 

@@ -3,6 +3,7 @@ import { chmod, chown, lstat, mkdir, readdir, readFile, stat, symlink, writeFile
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectIpc, daemonUnreachable } from '../../src/ipc/client.js';
+import { PROTOCOL_VERSION } from '../../src/ipc/protocol.js';
 import { startIpcServer, type IpcServer } from '../../src/ipc/server.js';
 import { defaultMethods, startServer, tempDir } from './support.js';
 
@@ -129,11 +130,11 @@ describe('client connection errors', () => {
   it('refuses a daemon that speaks another protocol version', async () => {
     const { createServer } = await import('node:net');
     await mkdir(runDir, { mode: 0o700 });
-    const future = createServer((socket) => socket.write('{"t":"hello","protocol":2,"daemon":"2.0.0"}\n'));
+    const future = createServer((socket) => socket.write(`${JSON.stringify({ t: 'hello', protocol: PROTOCOL_VERSION + 1, daemon: '9.0.0' })}\n`));
     await new Promise<void>((r) => future.listen(socketPath, r));
     const error = (await connectIpc(socketPath))._unsafeUnwrapErr();
     expect(error.code).toBe('PROTOCOL_MISMATCH');
-    expect(error.message).toMatch(/protocol 1 but the daemon \(comfyui-dl 2\.0\.0\) speaks 2: restart the daemon/);
+    expect(error.message).toMatch(new RegExp(`protocol ${PROTOCOL_VERSION} but the daemon \\(comfyui-dl 9\\.0\\.0\\) speaks ${PROTOCOL_VERSION + 1}: restart the daemon`));
     future.close();
   });
 

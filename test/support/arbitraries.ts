@@ -13,7 +13,17 @@ export const domainEvent: fc.Arbitrary<DomainEvent> = fc.oneof(
     modelId: id, versionId: id, fileId: id, fileName: name.map((s) => `${s}.safetensors`), sizeBytes: fc.nat(),
     sha256: fc.option(sha, { nil: null }), modelName: name, versionName: name, modelType: fc.constantFrom('Checkpoint', 'LORA'),
     baseModel: fc.option(fc.constantFrom('SD 1.5', 'SDXL 1.0'), { nil: null }), civitai: fc.constant({ id: 1 }),
-  }).map((data) => ({ type: 'download.resolved' as const, data })),
+  }).map((data) => ({ type: 'download.resolved' as const, data: { source: 'civitai' as const, ...data } })),
+  fc.record({
+    repo: fc.constantFrom('sim-labs/flux-sim', 'owner/repo'), revision: fc.stringMatching(/^[0-9a-f]{40}$/), repoPath: name.map((s) => `dir/${s}.safetensors`),
+    fileName: name.map((s) => `${s}.safetensors`), sizeBytes: fc.nat(), lfs: fc.boolean(), sha256: sha, gitBlobId: fc.stringMatching(/^[0-9a-f]{40}$/),
+  }).map(({ lfs, sha256, gitBlobId, ...d }) => ({
+    type: 'download.resolved' as const,
+    data: {
+      source: 'huggingface' as const, ...d, requestedRevision: 'main', sha256: lfs ? sha256 : null, gitBlobId: lfs ? null : gitBlobId,
+      url: `https://huggingface.co/${d.repo}/resolve/${d.revision}/${d.repoPath}`, modelName: d.repo, versionName: 'main', modelType: null, baseModel: null, huggingface: {},
+    },
+  })),
   fc.record({ attempt: fc.integer({ min: 1, max: 9 }) }).map((data) => ({ type: 'download.attempt_started' as const, data })),
   fc.record({ segment: fc.nat(3), offset: fc.nat(1 << 30), length: fc.integer({ min: 1, max: 1 << 24 }) })
     .map((data) => ({ type: 'download.chunk_written' as const, data })),
@@ -30,7 +40,7 @@ export const domainEvent: fc.Arbitrary<DomainEvent> = fc.oneof(
     type: 'download.retry_scheduled' as const,
     data: { retry, code: 'NETWORK', message: 'refused', delayMs, nextAttemptAt: new Date(Date.UTC(2026, 0, 1) + delayMs).toISOString(), failingSince: '2026-01-01T00:00:00.000Z' },
   })),
-  fc.record({ expected: sha, actual: sha }).map((d) => ({ type: 'download.hash_mismatched' as const, data: { ...d, quarantinePath: '/q/j-a.safetensors' } })),
+  fc.record({ expected: sha, actual: sha }).map((d) => ({ type: 'download.hash_mismatched' as const, data: { algorithm: 'sha256' as const, ...d, quarantinePath: '/q/j-a.safetensors' } })),
   fc.constantFrom<DomainEvent>(
     { type: 'download.transfer_restarted', data: { reason: 'the file changed' } },
     { type: 'download.connection_retried', data: { segment: 1, failure: 'stall', detail: 'no data for 30 s', delayMs: 700 } },

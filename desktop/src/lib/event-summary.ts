@@ -10,7 +10,7 @@ export function eventCategory(type: string): string {
 /** The timeline's filters, as the stream categories each covers (the log pages by those). */
 export const TIMELINE_GROUPS = {
   downloads: ['download'],
-  library: ['file', 'scan', 'model', 'updates', 'notify'],
+  library: ['file', 'scan', 'model', 'huggingface', 'updates', 'notify'],
   settings: ['settings'],
 } as const;
 export type TimelineGroup = keyof typeof TIMELINE_GROUPS;
@@ -47,6 +47,7 @@ const TONES: Readonly<Record<string, EventTone>> = {
   'download.retry_scheduled': 'warn',
   'download.connection_retried': 'warn',
   'model.file_replaced': 'warn',
+  'huggingface.file_changed': 'good',
 };
 export type EventTone = 'bad' | 'good' | 'warn' | 'plain';
 
@@ -75,8 +76,8 @@ const SUMMARIES: Readonly<Record<string, Summary>> = {
   'download.chunk_written': (d) => `${bytes(d.length)} written at ${bytes(d.offset)} (segment ${text(d.segment)})`,
   'download.transfer_restarted': (d) => `Started over: ${text(d.reason)}`,
   'download.transfer_completed': (d) => `${bytes(d.bytes)} received`,
-  'download.hash_verified': (d) => `SHA-256 ${short(d.sha256)}… matches CivitAI`,
-  'download.hash_mismatched': (d) => `Expected SHA-256 ${short(d.expected)}…, got ${short(d.actual)}…; quarantined`,
+  'download.hash_verified': (d) => `Verified against the source: SHA-256 ${short(d.sha256)}…`,
+  'download.hash_mismatched': (d) => `Expected ${d.algorithm === 'git-blob' ? 'git blob id' : 'SHA-256'} ${short(d.expected)}…, got ${short(d.actual)}…; quarantined`,
   'download.placed': (d) => (d.alreadyPresent === true ? `${text(d.path)} (an identical file was already there)` : `${text(d.path)} (${bytes(d.sizeBytes)})`),
   'download.paused': (d) => forTheApp(text(d.message)) || (d.reason === 'user' ? 'Paused by you' : 'Paused: the disk is full'),
   'download.resumed': () => 'Resumed',
@@ -101,6 +102,8 @@ const SUMMARIES: Readonly<Record<string, Summary>> = {
   'file.returned': (d) => `${text(d.path)} is back`,
   'file.verified': (d) => `${text(d.path)}: ${d.status === 'ok' ? 'the hash matches' : d.status === 'changed' ? 'the file changed on disk' : 'missing'}`,
   'model.version_discovered': (d) => `New version ${text(d.versionName)}${d.baseModel ? ` (${text(d.baseModel)})` : ''}`,
+  'huggingface.file_changed': (d) =>
+    `A newer commit on ${text(d.branch)} of ${text(d.repo)} changed ${text(d.path)}${d.title ? `: ${text(d.title)}` : ''}`,
   'model.file_replaced': (d) => `CivitAI now serves other bytes for version ${text(d.versionId)} (${short(d.installedSha256)}… → ${short(d.remoteSha256)}…)`,
   'update.ignored': (d) => (d.versionId === null ? `Updates of model ${text(d.modelId)} ignored` : `Version ${text(d.versionId)} of model ${text(d.modelId)} ignored`),
   'updates.checked': (d) => `${plural(d.models, 'model')} checked, ${plural(d.discovered, 'new version')}${d.failed ? `; failed: ${text(d.failed)}` : ''}`,

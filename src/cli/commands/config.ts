@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { maskKey, saveApiKey, settingsReport } from '../../config/index.js';
+import { maskKey, saveApiKey, saveHfToken, settingsReport } from '../../config/index.js';
 import { connectIpc } from '../../ipc/client.js';
 import type { ConfigReport } from '../../ipc/protocol.js';
 import { withClient } from '../client.js';
@@ -10,7 +10,7 @@ import type { CliContext } from '../context.js';
 import { printErr, printJson, printOut } from '../output.js';
 
 /** Reads the key without echoing it on a terminal, or from a pipe; never from argv, where `ps` would show it. */
-async function readKey(): Promise<string> {
+async function readKey(prompt: string): Promise<string> {
   if (!process.stdin.isTTY) {
     let text = '';
     for await (const chunk of process.stdin) text += String(chunk);
@@ -18,7 +18,7 @@ async function readKey(): Promise<string> {
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
   const muted = rl as unknown as { _writeToOutput: (s: string) => void };
-  printErr('CivitAI API key (input hidden): ');
+  printErr(`${prompt} (input hidden): `);
   muted._writeToOutput = () => undefined;
   const key = await new Promise<string>((resolve) => rl.question('', resolve));
   rl.close();
@@ -27,11 +27,11 @@ async function readKey(): Promise<string> {
 }
 
 export function registerConfig(program: Command, ctx: CliContext): void {
-  const config = program.command('config').description('show the settings, or store the CivitAI API key');
+  const config = program.command('config').description('show the settings, or store the CivitAI API key or the Hugging Face token');
   config
     .command('show')
     .description("print the running daemon's settings and where each came from (this command's own view when it is down); the key masked")
-    .option('--json', 'print JSON: {view, configFile, settings: {name: {value, source}}, apiKey}')
+    .option('--json', 'print JSON: {view, configFile, settings: {name: {value, source}}, apiKey, hfToken}')
     .action(async (opts: { json?: boolean }) => {
       const c = await ctx.config();
       const connected = await connectIpc(c.socket, { client: 'comfyui-dl-cli' });
@@ -56,6 +56,7 @@ export function registerConfig(program: Command, ctx: CliContext): void {
       printOut(`${table(['SETTING', 'VALUE', 'FROM'], [
         ...rows,
         ['apiKey', report.apiKey.value ?? '(none: set one with `comfyui-dl config set-key`)', report.apiKey.source ?? '-'],
+        ['hfToken', report.hfToken?.value ?? '(none: set one with `comfyui-dl config set-key --huggingface`)', report.hfToken?.source ?? '-'],
       ])}\nconfig file: ${report.configFile}\n${view === 'daemon' ? 'as the running daemon uses them' : 'as this command resolved them (the daemon is not running)'}\n`);
     });
   config
@@ -72,12 +73,14 @@ export function registerConfig(program: Command, ctx: CliContext): void {
     });
   config
     .command('set-key')
-    .description('store the CivitAI API key (read from stdin or a hidden prompt) in the config file, mode 0600')
-    .action(async () => {
+    .description('store the CivitAI API key, or with --huggingface the Hugging Face token (read from stdin or a hidden prompt) in the config file, mode 0600')
+    .option('--huggingface', 'store a Hugging Face access token (HF_TOKEN) instead, sent only to the hub')
+    .action(async (opts: { huggingface?: boolean }) => {
       const c = await ctx.config();
-      const key = await readKey();
-      if (!key) throw new CliExit(EXIT.USAGE, 'no key given: paste it at the prompt, or pipe it in (`comfyui-dl config set-key < keyfile`)');
-      (await saveApiKey(key, c.configFile)).match(() => undefined, fail);
-      printOut(`saved the key ${maskKey(key)} in ${c.configFile}; restart the daemon to use it\n`);
+      const what = opts.huggingface ? 'token' : 'key';
+      const key = await readKey(opts.huggingface ? 'Hugging Face token' : 'CivitAI API key');
+      if (!key) throw new CliExit(EXIT.USAGE, `no ${what} given: paste it at the prompt, or pipe it in (\`comfyui-dl config set-key${opts.huggingface ? ' --huggingface' : ''} < ${what}file\`)`);
+      (await (opts.huggingface ? saveHfToken : saveApiKey)(key, c.configFile)).match(() => undefined, fail);
+      printOut(`saved the ${what} ${maskKey(key)} in ${c.configFile}; restart the daemon to use it\n`);
     });
 }

@@ -25,8 +25,8 @@ interface AddOptions {
 export function registerDownloads(program: Command, ctx: CliContext): void {
   program
     .command('add')
-    .description('download a CivitAI model: a model page URL, a download URL, an AIR, or --model/--version ids')
-    .argument('[ref]', 'https://civitai.com/models/<id>[?modelVersionId=<vid>], /api/download/models/<vid>, or urn:air:…')
+    .description('download a model: a CivitAI model page URL, download URL or AIR, --model/--version ids, or a Hugging Face file URL or hf:// reference')
+    .argument('[ref]', 'https://civitai.com/models/<id>[?modelVersionId=<vid>], /api/download/models/<vid>, urn:air:…, https://huggingface.co/<owner>/<repo>/(blob|resolve)/<revision>/<path> or hf://<owner>/<repo>[@<revision>]/<path>')
     .option('--model <id>', 'a CivitAI model id (its newest published version)', civitaiId('--model'))
     .option('--version <id>', 'a CivitAI model-version id', civitaiId('--version'))
     .option('--file <id>', 'a file id of that version (default: its primary file)', civitaiId('--file'))
@@ -34,19 +34,28 @@ export function registerDownloads(program: Command, ctx: CliContext): void {
     .option('--format <format>', `the file in this format: ${FILE_FORMAT_VALUES.join(', ')}`, oneOf('--format', FILE_FORMAT_VALUES))
     .option('--size <size>', `the ${FILE_SIZE_VALUES.join(' or ')} file`, oneOf('--size', FILE_SIZE_VALUES))
     .option('--wait', 'block until the file is verified and placed (exit 0), the job fails or is cancelled (exit 1) or is paused (exit 4)')
-    .option('--json', 'print the job as JSON')
+    .option('--json', 'print the job as JSON, with existing, retried and repair')
     .action(async (ref: string | undefined, opts: AddOptions) => {
       if (ref === undefined && opts.model === undefined && opts.version === undefined) {
-        throw new CliExit(EXIT.USAGE, 'add needs a reference: a CivitAI URL, an AIR, --model ID or --version ID');
+        throw new CliExit(EXIT.USAGE, 'add needs a reference: a CivitAI URL, an AIR, --model ID, --version ID, or a Hugging Face file URL or hf:// reference');
       }
       await withClient(await ctx.socket(), async (c) => {
         const added = (await c.request('add', { ref, model: opts.model, version: opts.version, file: opts.file, fp: opts.fp, format: opts.format, size: opts.size })).match((r) => r, fail);
+        const flags = { existing: added.existing, retried: added.retried, repair: added.repair };
+        if (added.job === null) {
+          // Only a scan knows the file: there is no job, and nothing to wait for.
+          const present = added.present!;
+          if (opts.json) return printJson({ ...present, ...flags });
+          return void printOut(`already have it: ${present.path} (found on disk, sha256 ${present.sha256})\n`);
+        }
         let job = added.job;
-        const result = added.existing ? `already have it: ${describeJob(job)}` : `queued job ${job.id}: ${jobName(job)}, ${formatBytes(job.bytesTotal)}`;
+        const result = added.retried ? `retrying job ${job.id}: ${jobName(job)}`
+          : added.existing ? `already have it: ${describeJob(job)}`
+          : `queued job ${job.id}${added.repair ? ' to repair the copy that is missing or changed' : ''}: ${jobName(job)}, ${formatBytes(job.bytesTotal)}`;
         // The result is stdout's; with --json (the job is the result) or --wait (the final state is) it is progress.
         (opts.json || opts.wait ? printErr : printOut)(`${result}\n`);
         if (opts.wait) job = await waitForJob(c, job);
-        if (opts.json) printJson(job);
+        if (opts.json) printJson({ ...job, ...flags });
         else if (opts.wait) printOut(`${describeJob(job)}\n`);
         if (opts.wait) exitForWaited(job);
       });

@@ -1,7 +1,7 @@
 // What the job runner does with each way a download can fail: wait and try again by itself, pause until the user
 // frees disk space, or fail for good because no retry can fix it (ARCHITECTURE §8). Pure.
 import { isRetryable } from '../../civitai/retry.js';
-import type { CivitaiError } from '../../civitai/errors.js';
+import type { SourceError } from '../../sources/source.js';
 import type { TransferError } from '../../transfer/index.js';
 import type { ProbeError } from './probe.js';
 
@@ -9,7 +9,7 @@ export type FailureVerdict = 'transient' | 'permanent' | 'disk_full' | 'stopped'
 
 export type DownloadFailure =
   | { readonly source: 'transfer'; readonly error: TransferError }
-  | { readonly source: 'api'; readonly error: CivitaiError }
+  | { readonly source: 'api'; readonly error: SourceError }
   | { readonly source: 'probe'; readonly error: ProbeError };
 
 const TRANSIENT_TRANSFER = new Set<TransferError['code']>(['NETWORK', 'STALLED', 'RANGES_IGNORED']);

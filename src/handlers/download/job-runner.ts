@@ -1,8 +1,6 @@
 import { stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { err, ok, type Result } from 'neverthrow';
-import type { CivitaiClient } from '../../civitai/client.js';
-import type { CivitaiError } from '../../civitai/errors.js';
 import type { Log } from '../../daemon/log.js';
 import {
   DEFAULT_RETRY_SCHEDULE, decideRunner, jobStream, type JobFold, type RetrySchedule, type RunnerCommand,
@@ -12,6 +10,8 @@ import type { AppendError } from '../../store/event-store.js';
 import type { StreamCommands } from '../../store/stream-commands.js';
 import { checkFreeSpace, retryPolicySchema, transferFile } from '../../transfer/index.js';
 import type { RouteDecision } from '../../routing/decide.js';
+import { gitBlobIdOfFile } from '../../huggingface/git-blob.js';
+import { expectedIdentity, sourceLabel, storageUrlOf, type SourceError, type Sources } from '../../sources/source.js';
 import { verdictOf, type DownloadFailure } from './failure.js';
 import { clearQuarantine, hashIfExists, placeFile, quarantineFile } from './place.js';
 import { planFreshTransfer } from './plan.js';
@@ -20,7 +20,8 @@ import { decideFileRoute, decisionFromEvent, destinationFor, modelPathOf, type R
 
 export interface JobRunnerDeps {
   readonly commands: StreamCommands;
-  readonly client: CivitaiClient;
+  /** Where each job's bytes are: the storage URL its source names now. */
+  readonly sources: Sources;
   readonly modelsDir: string;
   readonly stagingDir: string;
   readonly quarantineDir: string;
@@ -102,11 +103,11 @@ export async function runJob(deps: JobRunnerDeps, jobId: string, signal: AbortSi
 
     // 1. Transfer.
     if (!job.transferredSha256) {
-      let apiError: CivitaiError | undefined;
-      const resolveUrl = async (): Promise<Result<{ url: string }, CivitaiError>> => {
-        const r = await deps.client.resolveDownload(resolved.versionId, { fileId: resolved.fileId });
+      let apiError: SourceError | undefined;
+      const resolveUrl = async (): Promise<Result<{ url: string }, SourceError>> => {
+        const r = await storageUrlOf(deps.sources, resolved);
         if (r.isErr()) apiError = r.error;
-        return r.map((d) => ({ url: d.url }));
+        return r;
       };
       const urlRefreshed = (reason: string): void => void record({ type: 'download.url_refreshed', data: { reason } });
       const partSize = await stat(partPath).then((s) => s.size, () => -1);
@@ -117,7 +118,7 @@ export async function runJob(deps: JobRunnerDeps, jobId: string, signal: AbortSi
         });
         if (stop.signal.aborted) return storageFailure ? { kind: 'storage', error: storageFailure } : stopped;
         if (remote.isErr()) {
-          return fail(apiError && remote.error === apiError ? { source: 'api', error: apiError } : { source: 'probe', error: remote.error as Exclude<typeof remote.error, CivitaiError> });
+          return fail(apiError && remote.error === apiError ? { source: 'api', error: apiError } : { source: 'probe', error: remote.error as Exclude<typeof remote.error, SourceError> });
         }
         // Before anything is planned or written: a file that cannot fit waits for space instead of failing.
         const space = await checkFreeSpace(deps.stagingDir, remote.value.totalBytes);
@@ -171,7 +172,7 @@ export async function runJob(deps: JobRunnerDeps, jobId: string, signal: AbortSi
           if ((await deps.commands.state(streamId, jobStream)).status === 'cancelled') await unlink(partPath).catch(() => undefined);
           return stopped;
         }
-        return fail(apiError && e === apiError ? { source: 'api', error: apiError } : { source: 'transfer', error: e as Exclude<typeof e, CivitaiError> });
+        return fail(apiError && e === apiError ? { source: 'api', error: apiError } : { source: 'transfer', error: e as Exclude<typeof e, SourceError> });
       }
       const completed = await record({ type: 'download.transfer_completed', data: { sha256: outcome.value.sha256, bytes: plan.totalBytes } });
       if (completed.isErr()) return completed.error;
@@ -185,13 +186,16 @@ export async function runJob(deps: JobRunnerDeps, jobId: string, signal: AbortSi
       return fail({ source: 'transfer', error: { code: 'NETWORK', message: 'the downloaded file vanished from the staging folder before it was placed; it will be downloaded again' } });
     }
 
-    // 2. Verify against CivitAI's hash; a mismatch never reaches the models folder.
+    // 2. Verify against the identity the source gave (its SHA-256, or a small file's git blob id); a mismatch never
+    // reaches the models folder.
     const actual = job.transferredSha256!;
-    if (!job.verified && resolved.sha256 !== null) {
-      if (actual !== resolved.sha256) {
+    const expected = expectedIdentity(resolved);
+    if (!job.verified && expected !== null) {
+      const found = expected.algorithm === 'sha256' ? actual : await gitBlobIdOfFile(partPath);
+      if (found !== expected.value) {
         const quarantined = await quarantineFile(partPath, deps.quarantineDir, jobId, resolved.fileName);
-        deps.log(`job ${jobId}: hash mismatch (expected ${resolved.sha256}, got ${actual}); quarantined at ${quarantined}`);
-        const mismatched = await record({ type: 'download.hash_mismatched', data: { expected: resolved.sha256, actual, quarantinePath: quarantined } });
+        deps.log(`job ${jobId}: hash mismatch (${sourceLabel(resolved.source)} lists ${expected.algorithm} ${expected.value}, got ${found}); quarantined at ${quarantined}`);
+        const mismatched = await record({ type: 'download.hash_mismatched', data: { algorithm: expected.algorithm, expected: expected.value, actual: found, quarantinePath: quarantined } });
         return mismatched.isErr() ? mismatched.error : stopped;
       }
       const verified = await record({ type: 'download.hash_verified', data: { sha256: actual } });

@@ -38,7 +38,10 @@ export function decisionFromEvent(d: Decided): RouteDecision {
 export async function decideFileRoute(partPath: string, resolved: EventDataOf<'download.resolved'>): Promise<Result<Decided, RouteError>> {
   const fileName = sanitizeFileName(resolved.fileName);
   const header = await inspectModelFile(partPath, fileName);
-  const declaredFile = (resolved.civitai.files as { id?: number; type?: string }[] | undefined)?.find((f) => f.id === resolved.fileId);
+  // Only CivitAI labels its files; a Hugging Face file is routed by its header alone.
+  const declaredFile = resolved.source === 'civitai'
+    ? (resolved.civitai.files as { id?: number; type?: string }[] | undefined)?.find((f) => f.id === resolved.fileId)
+    : undefined;
   const decision = decideRoute({ header, declaredType: resolved.modelType, declaredFileType: declaredFile?.type ?? null, civitaiBaseModel: resolved.baseModel, fileName });
   if (decision.folder === null) {
     return err({ code: 'UNROUTABLE', message: `cannot tell where ${fileName} belongs: ${decision.reason} The verified file stays at ${partPath}; move it by hand.` });
@@ -61,7 +64,8 @@ export async function destinationFor(options: RouterOptions, decided: Decided, r
     template: options.template ?? DEFAULT_TEMPLATE,
     values: {
       baseModel: decided.baseModel ?? resolved.baseModel, type: resolved.modelType, modelName: resolved.modelName,
-      versionName: resolved.versionName, modelId: resolved.modelId, versionId: resolved.versionId, fileName: sanitizeFileName(resolved.fileName),
+      versionName: resolved.versionName, fileName: sanitizeFileName(resolved.fileName),
+      ...(resolved.source === 'civitai' ? { modelId: resolved.modelId, versionId: resolved.versionId } : {}),
     },
   });
   return dest.isOk() ? ok(dest.value.path) : err({ code: 'DESTINATION_INVALID', message: dest.error.message });

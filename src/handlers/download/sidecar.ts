@@ -3,6 +3,8 @@ import type { JobFold } from '../../events/download.decider.js';
 import type { RouteDecision } from '../../routing/decide.js';
 import { pickPreview, type PreviewCandidate } from '../../sidecar/preview.js';
 import { findExistingPreview, savePreview, writeModelSidecar } from '../../sidecar/sidecar-file.js';
+import type { SidecarInput } from '../../sidecar/metadata.js';
+import type { HuggingfaceResolved } from '../../sources/source.js';
 import { stat } from 'node:fs/promises';
 
 /** A preview larger than this is not a preview. */
@@ -39,7 +41,8 @@ export async function writeSidecarWithPreview(
   decision: RouteDecision,
   model: Readonly<Record<string, unknown>> | null = null,
 ): Promise<{ path: string; previewPath: string | null }> {
-  const version = job.resolved?.civitai ?? null;
+  const resolved = job.resolved;
+  const version = resolved?.source === 'civitai' ? resolved.civitai : null;
   const existingPreview = await findExistingPreview(modelPath);
   const choice = existingPreview ? null : pickPreview(((version?.images as PreviewCandidate[] | undefined) ?? []), { maxNsfwLevel: policy.maxNsfwLevel });
   let preview: { path: string; nsfwLevel: number } | null = existingPreview ? { path: existingPreview, nsfwLevel: 0 } : null;
@@ -61,7 +64,18 @@ export async function writeSidecarWithPreview(
     preview,
     route: decision,
     decidedAt: now,
+    origin: resolved?.source === 'huggingface' ? huggingfaceOrigin(resolved) : null,
   });
   if (written.isErr()) throw new Error(written.error.message);
   return { path: written.value.path, previewPath: preview?.path ?? null };
+}
+
+/** A Hugging Face file's sidecar names its repo, the commit its bytes are from, its path and URL, and the repo's tags. */
+function huggingfaceOrigin(resolved: HuggingfaceResolved): NonNullable<SidecarInput['origin']> {
+  const tags = resolved.huggingface.tags;
+  return {
+    source: { type: 'huggingface', repo: resolved.repo, revision: resolved.revision, path: resolved.repoPath, url: resolved.url },
+    modelName: resolved.repo,
+    tags: Array.isArray(tags) ? tags.filter((t): t is string => typeof t === 'string') : [],
+  };
 }

@@ -29,6 +29,7 @@ export async function writeIdentifiedSidecar(
     ...initialJob,
     transferredSha256: sha256,
     resolved: {
+      source: 'civitai',
       modelId: version.modelId, versionId: version.id, fileId: file.id, fileName: file.name,
       sizeBytes: fileSizeBytes(file), sha256, modelName: version.model.name, versionName: version.name,
       modelType: version.model.type, baseModel: version.baseModel || null, civitai: version,

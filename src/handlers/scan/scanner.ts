@@ -335,8 +335,11 @@ export function createScanner(deps: ScannerDeps): Scanner {
     })));
     await followMoves(scanId, changes.flatMap((c) => (c.type === 'file.moved' ? [c.data] : [])));
 
+    // A file downloaded from Hugging Face (placed by now, whenever it started) has a known source: CivitAI is not
+    // asked who it is.
+    const fromHub = new Set((await db.kysely.selectFrom('view_catalog').select('sha256').where('source', '=', 'huggingface').execute()).map((r) => r.sha256));
     const pathsBySha = new Map<string, string[]>();
-    for (const f of seen) {
+    for (const f of seen.filter((file) => !fromHub.has(file.sha256))) {
       const paths = pathsBySha.get(f.sha256);
       if (paths) paths.push(f.path);
       else pathsBySha.set(f.sha256, [f.path]);

@@ -1,5 +1,6 @@
-// Asks CivitAI, now and then, about every model the library holds files of, and records what changed upstream:
-// newer versions (each discovered once) and files CivitAI replaced under an installed version.
+// Asks each source, now and then, about what the library holds of it, and records what changed upstream: newer
+// CivitAI versions (each discovered once), files CivitAI replaced under an installed version, and Hugging Face files
+// a newer commit on their branch changed.
 import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { CivitaiClient } from '../../civitai/client.js';
@@ -8,6 +9,8 @@ import type { NewEvent, StoredEvent } from '../../events/envelope.js';
 import { ignoreKey } from '../../projections/updates.projection.js';
 import type { OpenedDatabase } from '../../store/database.js';
 import type { EventStore } from '../../store/event-store.js';
+import type { HfClient } from '../../huggingface/client.js';
+import { checkHfFiles, readInstalledHfFiles } from './huggingface-updates.js';
 import { installedFileFacts, readInstalledLibrary } from './installed-files.js';
 import { detectReplacements, discoverUpdate } from './update-decision.js';
 
@@ -15,6 +18,8 @@ export interface UpdatePollerDeps {
   store: EventStore;
   db: OpenedDatabase;
   client: CivitaiClient;
+  /** The Hugging Face Hub, for files downloaded from a branch: a newer commit there may change them. */
+  hub?: HfClient;
   log: Log;
   /** 0 = never on a timer (checkNow still works). */
   intervalSeconds: number;
@@ -29,6 +34,13 @@ export interface UpdatePollerDeps {
 export interface UpdatePoller {
   checkNow(): Promise<{ models: number; discovered: number }>;
   stop(): void;
+}
+
+/** What one source's side of a check tracked, found (already recorded) and, if anything, why part of it failed. */
+interface SourceCheck {
+  readonly tracked: number;
+  readonly discovered: number;
+  readonly failed: string | null;
 }
 
 /** The first timed poll waits this long (or the interval, if shorter): the daemon's start belongs to the scan. */
@@ -54,7 +66,8 @@ export function startUpdatePoller(deps: UpdatePollerDeps): UpdatePoller {
     return appended.value.filter((e) => e.position > head);
   }
 
-  async function check(): Promise<{ models: number; discovered: number }> {
+  /** CivitAI's side: every tracked model, 100 per request; newer versions and replaced files, recorded per request. */
+  async function checkCivitai(): Promise<SourceCheck> {
     const library = await readInstalledLibrary(db);
     const modelIds = [...new Set(library.files.map((f) => f.modelId))];
     const ignored = new Set((await db.kysely.selectFrom('view_update_ignores').select('key').execute()).map((r) => r.key));
@@ -86,9 +99,25 @@ export function startUpdatePoller(deps: UpdatePollerDeps): UpdatePoller {
       discovered += (await record(events)).filter((e) => e.type === 'model.version_discovered').length;
       await yieldToEventLoop();
     }
+    return { tracked: modelIds.length, discovered, failed };
+  }
+
+  /** Hugging Face's side: every file downloaded from a branch or tag, against what the branch holds now. */
+  async function checkHuggingface(hub: HfClient): Promise<SourceCheck> {
+    const files = await readInstalledHfFiles(db, store);
+    const found = await checkHfFiles(hub, files);
+    return { tracked: files.length, discovered: (await record(found.events)).length, failed: found.failed };
+  }
+
+  async function check(): Promise<{ models: number; discovered: number }> {
+    const checks = [await checkCivitai(), ...(deps.hub ? [await checkHuggingface(deps.hub)] : [])];
+    const tracked = checks.reduce((n, c) => n + c.tracked, 0);
+    const discovered = checks.reduce((n, c) => n + c.discovered, 0);
+    const failed = checks.find((c) => c.failed !== null)?.failed ?? null;
     if (failed !== null) log(`update check: ${failed}`);
-    await record([{ streamId: 'updates', event: { eventId: randomUUID(), type: 'updates.checked', data: { models: modelIds.length, discovered, failed } } }]);
-    return { models: modelIds.length, discovered };
+    // Tracked CivitAI models and Hugging Face files alike.
+    await record([{ streamId: 'updates', event: { eventId: randomUUID(), type: 'updates.checked', data: { models: tracked, discovered, failed } } }]);
+    return { models: tracked, discovered };
   }
 
   function checkNow(): Promise<{ models: number; discovered: number }> {

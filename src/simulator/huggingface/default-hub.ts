@@ -1,6 +1,6 @@
-// A small hub with the cases clients meet: a public repo of LFS weights and small text files (with a tag and a
-// pull request), a repo of text encoders in folders with a name that needs percent-encoding, stored on Xet, a
-// gated repo, and a private one.
+// A small hub with the cases clients meet: a public repo of LFS weights, small text files and a small model file
+// kept in git (with a tag and a pull request), a repo of text encoders in folders with a name that needs
+// percent-encoding, stored on Xet, a gated repo, and a private one.
 import type { HubSpec } from './hub-spec.js';
 
 export const HUB_IDS = {
@@ -17,6 +17,8 @@ export const HUB_FILES = {
   fluxVae: 'ae.safetensors',
   readme: 'README.md',
   config: 'model_index.json',
+  /** A small model file kept in git itself (not LFS): the hub names it by its git blob id only. */
+  smallEmbedding: 'embeddings/easy-negative-sim.safetensors',
   clipL: 'text_encoders/clip_l.safetensors',
   t5: 'text_encoders/t5xxl fp8 (scaled).safetensors',
   gatedModel: 'flux1-dev-sim.safetensors',
@@ -38,6 +40,7 @@ export function defaultHub(): HubSpec {
           { path: HUB_FILES.fluxVae, content: { format: 'safetensors', fixture: 'flux-ae' } },
           { path: HUB_FILES.readme, content: { format: 'text', text: '---\nlicense: apache-2.0\n---\n# FLUX simulated\n\nWeights for tests.\n' } },
           { path: HUB_FILES.config, content: { format: 'text', text: '{\n  "_class_name": "FluxPipeline",\n  "_diffusers_version": "0.30.0"\n}\n' } },
+          { path: HUB_FILES.smallEmbedding, content: { format: 'safetensors', fixture: 'embedding-sd15' }, lfs: false },
         ],
       },
       {
