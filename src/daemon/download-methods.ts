@@ -5,6 +5,7 @@ import { redact } from '../civitai/errors.js';
 import { modelRefFromIds, parseModelRef, withFileFilters, withFileId, type ModelRef } from '../civitai/refs.js';
 import { decideJob, jobStream, type JobCommand } from '../events/download.decider.js';
 import { resolveRef } from '../handlers/download/resolve-ref.js';
+import { normalizePinnedTarget, type PinnedTarget } from '../routing/pinned-destination.js';
 import type { IpcError, JobJson, ValidParamsOf } from '../ipc/protocol.js';
 import type { StreamCommands } from '../store/stream-commands.js';
 import { jobJson, type ViewQueries } from './views.js';
@@ -46,6 +47,22 @@ async function decideAndAppend(deps: DownloadMethodDeps, jobId: string, command:
   return row ? ok(jobJson(row)) : err({ code: 'NOT_FOUND', message: `job ${jobId} vanished` });
 }
 
+export const pinnedTargetKey = (t: PinnedTarget): string => `${t.directory}\0${t.name}`;
+
+/**
+ * Unfinished jobs that carry a pinned target, by `<directory>\0<name>`: a second request for the same place while
+ * one is on its way gets that job, and a workflow check shows it.
+ */
+export async function unfinishedJobsByTarget(deps: Pick<DownloadMethodDeps, 'commands' | 'views'>): Promise<Map<string, JobJson>> {
+  const byTarget = new Map<string, JobJson>();
+  for (const row of await deps.views.jobs(false)) {
+    if (row.state === 'failed') continue;
+    const { target } = await deps.commands.state(`download-${row.id}`, jobStream);
+    if (target) byTarget.set(pinnedTargetKey(target), jobJson(row));
+  }
+  return byTarget;
+}
+
 export function downloadMethods(deps: DownloadMethodDeps) {
   const control = (command: JobCommand) => async (p: { job: string }): Promise<Result<{ job: JobJson }, IpcError>> => {
     const id = await findJob(deps.views, p.job);
@@ -56,21 +73,27 @@ export function downloadMethods(deps: DownloadMethodDeps) {
     add: async (p: ValidParamsOf<'add'>): Promise<Result<{ job: JobJson; existing: boolean }, IpcError>> => {
       const ref = refFrom(p, deps.civitaiUrl);
       if (ref.isErr()) return err(ref.error);
+      const pinned = p.target ? normalizePinnedTarget(p.target) : undefined;
+      if (pinned?.isErr()) return err({ code: 'BAD_PARAMS', message: `target: ${pinned.error.message}` });
+      const target = pinned?.isOk() ? pinned.value : undefined;
       const resolved = await resolveRef(deps.client, ref.value);
       if (resolved.isErr()) {
         const e = resolved.error;
         return err({ code: e.code === 'NOT_FOUND' || e.code === 'NO_VERSION' || e.code === 'NO_FILE' ? 'NOT_FOUND' : 'FAILED', message: e.message });
       }
       const r = resolved.value;
-      const existing = await deps.views.liveJobForFile(r.versionId, r.fileId);
-      if (existing) return ok({ job: jobJson(existing), existing: true });
+      // A pinned file is wanted at its place: a copy of the same version elsewhere does not answer the request.
+      const existing = target
+        ? (await unfinishedJobsByTarget(deps)).get(pinnedTargetKey(target))
+        : await deps.views.liveJobForFile(r.versionId, r.fileId).then((row) => row && jobJson(row));
+      if (existing) return ok({ job: existing, existing: true });
       const jobId = newJobId();
       const flags = [p.fp && `--fp ${p.fp}`, p.format && `--format ${p.format}`, p.size && `--size ${p.size}`];
       const input = redact([p.ref ?? [p.model && `--model ${p.model}`, p.version && `--version ${p.version}`, p.file && `--file ${p.file}`].filter(Boolean).join(' '), ...flags].filter(Boolean).join(' '));
       const params = p.fp || p.format || p.size ? { params: { fp: p.fp, format: p.format, size: p.size } } : {};
       return (await decideAndAppend(deps, jobId, {
         type: 'request',
-        requested: { jobId, input, modelId: r.modelId, versionId: r.versionId, fileId: r.fileId, ...params },
+        requested: { jobId, input, modelId: r.modelId, versionId: r.versionId, fileId: r.fileId, ...params, ...(target ? { target } : {}) },
         resolved: r,
       })).map((job) => ({ job, existing: false }));
     },

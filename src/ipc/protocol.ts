@@ -318,6 +318,11 @@ export const AddParamsSchema = z
     fp: z.enum(FILE_FP_VALUES).optional(),
     format: z.enum(FILE_FORMAT_VALUES).optional(),
     size: z.enum(FILE_SIZE_VALUES).optional(),
+    /**
+     * Place the file exactly at `<directory>/<name>` (a ComfyUI folder key and the name a loader asks for), in the
+     * first folder ComfyUI searches for that key, whatever the header's routing and the path template say.
+     */
+    target: z.strictObject({ directory: z.string().min(1).max(200), name: z.string().min(1).max(1024) }).optional(),
   })
   .refine((p) => p.ref !== undefined || p.model !== undefined || p.version !== undefined, 'give a reference (URL or AIR), a model id or a version id');
 const JobRef = z.strictObject({ job: z.string().min(1).max(64) });
