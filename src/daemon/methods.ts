@@ -3,6 +3,7 @@ import { err, ok } from 'neverthrow';
 import type { CivitaiClient } from '../civitai/client.js';
 import type { HashPool } from '../hashing/index.js';
 import { downloadMethods } from './download-methods.js';
+import { workflowMethods } from './workflow-methods.js';
 import type { Scanner } from '../handlers/scan/scanner.js';
 import type { UpdatePoller } from '../handlers/updates/poller.js';
 import { libraryMethods, verifyMethod } from './library-methods.js';
@@ -41,8 +42,16 @@ export interface LibraryHandlers {
 
 export function buildMethods(ctx: MethodContext): MethodHandlers {
   const { store, views } = ctx;
+  const downloads = downloadMethods({ commands: ctx.commands, views, client: ctx.client, civitaiUrl: ctx.settings.civitaiUrl, actor: 'cli' });
   return {
-    ...downloadMethods({ commands: ctx.commands, views, client: ctx.client, civitaiUrl: ctx.settings.civitaiUrl, actor: 'cli' }),
+    ...downloads,
+    ...workflowMethods({
+      commands: ctx.commands, views, client: ctx.client, add: downloads.add,
+      modelsDir: ctx.settings.modelsDir, extraModelPaths: ctx.settings.extraModelPaths, defaultRoot: ctx.settings.defaultRoot,
+      civitaiUrl: ctx.settings.civitaiUrl,
+      // The hub's own clients read HF_ENDPOINT: a mirror's URLs in a workflow are Hugging Face URLs too.
+      hfEndpoint: process.env.HF_ENDPOINT,
+    }),
     ...verifyMethod({ store, views, hashPool: ctx.hashPool, modelsDir: ctx.settings.modelsDir }),
     ...libraryMethods({ store, views, handlers: ctx.library }),
     list: async () => ok({ models: (await libraryState(views)).entries }),

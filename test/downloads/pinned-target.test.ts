@@ -40,7 +40,7 @@ describe('add with a pinned target: the file lands at <directory>/<name> exactly
     const added = (await add({ version: DEFAULT_IDS.sdxlLora.versionId, target: { directory: 'loras', name: 'flux/detail-tweaker.safetensors' } }))._unsafeUnwrap();
     const job = await ended(added.job.id);
     expect(job).toMatchObject({ state: 'completed', path: 'loras/flux/detail-tweaker.safetensors', folder: 'loras' });
-    expect(readFileSync(join(home.modelsDir, job.path!))).toEqual(sim.fileBytes(DEFAULT_IDS.sdxlLora.fileId));
+    expect(readFileSync(join(home.modelsDir, job.path!)).equals(sim.fileBytes(DEFAULT_IDS.sdxlLora.fileId))).toBe(true);
     expect(existsSync(join(home.modelsDir, 'loras/flux/detail-tweaker.metadata.json'))).toBe(true);
     const requested = await cliJson<EventRow[]>(home, ['history', '--stream', `download-${job.id}`, '--type', 'download.requested']);
     expect(requested[0]).toMatchObject({ version: 2, data: { target: { directory: 'loras', name: 'flux/detail-tweaker.safetensors' } } });
