@@ -378,6 +378,8 @@ export type ConfigReport = z.infer<typeof ConfigReportSchema>;
 
 /** The most model files one workflow check takes (far more than any real workflow loads), and each field's bound. */
 export const MAX_WORKFLOW_MODELS = 500;
+/** A `workflow.check` request's model list, serialised: under the 1 MiB frame cap, with room for the rest. */
+export const MAX_WORKFLOW_CHECK_BYTES = 900 * 1024;
 export const WORKFLOW_LIMITS = {
   name: 1024, directory: 200, url: 8192, hash: 256, hashType: 40, usedBy: 100, nodeId: 64, nodeType: 200, title: 300, input: 200,
 } as const;

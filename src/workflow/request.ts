@@ -2,13 +2,11 @@
 // the protocol's bounds (a hostile workflow's 10 MB node title must not make the whole request fail). Pure; shared by
 // the CLI and the desktop app.
 import { err, ok, type Result } from 'neverthrow';
-import { MAX_WORKFLOW_MODELS, WORKFLOW_LIMITS as L, type WorkflowModel } from '../ipc/protocol.js';
-import type { WorkflowModel as ListedModel } from './models.js';
+import { MAX_WORKFLOW_CHECK_BYTES, MAX_WORKFLOW_MODELS, WORKFLOW_LIMITS as L, type WorkflowModel } from '../ipc/protocol.js';
+import type { ReadWorkflow } from './forms.js';
+import { listWorkflowModels, type WorkflowModel as ListedModel } from './models.js';
 
 const clip = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
-/** The daemon refuses frames over 1 MiB (and the desktop gateway bodies over its limit): room is kept for the rest. */
-export const MAX_CHECK_REQUEST_BYTES = 900 * 1024;
-
 const within = (text: string | undefined, max: number): text is string => text !== undefined && text.length <= max;
 
 export interface CheckRequest {
@@ -46,8 +44,14 @@ export function checkRequestOf(listed: readonly ListedModel[]): Result<CheckRequ
     }];
   });
   const bytes = new TextEncoder().encode(JSON.stringify(models)).length;
-  if (bytes > MAX_CHECK_REQUEST_BYTES) {
-    return err(`the workflow's list of model files is too large to check (${Math.ceil(bytes / 1024)} KiB, at most ${MAX_CHECK_REQUEST_BYTES / 1024} KiB): its node titles and names are not those of a real workflow`);
+  if (bytes > MAX_WORKFLOW_CHECK_BYTES) {
+    return err(`the workflow's list of model files is too large to check (${Math.ceil(bytes / 1024)} KiB, at most ${MAX_WORKFLOW_CHECK_BYTES / 1024} KiB): its node titles and names are not those of a real workflow`);
   }
   return ok({ models, warnings });
+}
+
+/** The request for a workflow as read: its model files, and every warning its reading and shaping gave. */
+export function checkRequestOfWorkflow(workflow: ReadWorkflow): Result<CheckRequest, string> {
+  const listed = listWorkflowModels(workflow);
+  return checkRequestOf(listed.models).map((request) => ({ models: request.models, warnings: [...listed.warnings, ...request.warnings] }));
 }

@@ -1,8 +1,8 @@
 import { err, ok } from 'neverthrow';
 import { describe, expect, it } from 'vitest';
-import type { WorkflowModel } from '../../src/ipc/protocol.js';
 import type { WorkflowModel as ListedModel } from '../../src/workflow/models.js';
-import { checkRequestOf, MAX_CHECK_REQUEST_BYTES } from '../../src/workflow/request.js';
+import { MAX_WORKFLOW_CHECK_BYTES, type WorkflowModel } from '../../src/ipc/protocol.js';
+import { checkRequestOf } from '../../src/workflow/request.js';
 import { classifyModelUrl } from '../../src/workflow/url-kind.js';
 import { judgeModel, needsHashLookup, type ModelFacts } from '../../src/workflow/verdict.js';
 
@@ -95,7 +95,7 @@ describe('the request a client sends', () => {
 
   it('refuses a list too large for a frame, and checks at most 500 files', () => {
     const huge = Array.from({ length: 400 }, (_, i) => listed({ name: `${i}-${'n'.repeat(1000)}`, usedBy: Array.from({ length: 5 }, () => ({ ...use, title: 't'.repeat(300) })) }));
-    expect(checkRequestOf(huge)._unsafeUnwrapErr()).toMatch(new RegExp(`at most ${MAX_CHECK_REQUEST_BYTES / 1024} KiB`));
+    expect(checkRequestOf(huge)._unsafeUnwrapErr()).toMatch(new RegExp(`at most ${MAX_WORKFLOW_CHECK_BYTES / 1024} KiB`));
     const many = checkRequestOf(Array.from({ length: 600 }, (_, i) => listed({ name: `${i}.safetensors` })))._unsafeUnwrap();
     expect(many.models).toHaveLength(500);
     expect(many.warnings).toEqual(['the workflow names 600 model files; only the first 500 are checked']);

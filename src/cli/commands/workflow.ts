@@ -3,9 +3,8 @@ import type { Command } from 'commander';
 import { readRegularFileBytes } from '../../config/regular-file.js';
 import type { IpcClient } from '../../ipc/client.js';
 import type { JobJson, WorkflowModel, WorkflowModelJson } from '../../ipc/protocol.js';
-import { listWorkflowModels } from '../../workflow/models.js';
 import { readWorkflow } from '../../workflow/read.js';
-import { checkRequestOf } from '../../workflow/request.js';
+import { checkRequestOfWorkflow } from '../../workflow/request.js';
 import { withClient } from '../client.js';
 import type { CliContext } from '../context.js';
 import { CliExit, EXIT, fail } from '../exit.js';
@@ -31,10 +30,9 @@ async function modelsOf(file: string): Promise<WorkflowModel[]> {
   }
   const workflow = readWorkflow(bytes.value);
   if (workflow.isErr()) throw new CliExit(EXIT.USAGE, `${file}: ${workflow.error.message}`);
-  const listed = listWorkflowModels(workflow.value);
-  const request = checkRequestOf(listed.models);
+  const request = checkRequestOfWorkflow(workflow.value);
   if (request.isErr()) throw new CliExit(EXIT.USAGE, `${file}: ${request.error}`);
-  for (const warning of [...listed.warnings, ...request.value.warnings]) printErr(`comfyui-dl: warning: ${file}: ${warning}\n`);
+  for (const warning of request.value.warnings) printErr(`comfyui-dl: warning: ${file}: ${warning}\n`);
   return request.value.models;
 }
 
