@@ -40,7 +40,8 @@ const shownPath = (m: WorkflowModelJson): string => m.path ?? `${m.directory ?? 
 
 function detailOf(m: WorkflowModelJson): string {
   if (m.status === 'present') return m.path ?? '';
-  const where = m.status === 'missing' ? `${m.source} → ${shownPath(m)}` : (m.reason ?? '');
+  const from = m.civitai ? 'civitai (by its hash)' : m.source;
+  const where = m.status === 'missing' ? `${from} → ${shownPath(m)}` : (m.reason ?? '');
   const job = m.job ? `; ${describeJob(m.job)}` : '';
   const failed = m.error ? `; not queued: ${m.error.message}` : '';
   return `${where}${job}${failed}`;
