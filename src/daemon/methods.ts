@@ -49,6 +49,10 @@ export function buildMethods(ctx: MethodContext): MethodHandlers {
       commands: ctx.commands, views, client: ctx.client, add: downloads.add,
       modelsDir: ctx.settings.modelsDir, extraModelPaths: ctx.settings.extraModelPaths, defaultRoot: ctx.settings.defaultRoot,
       civitaiUrl: ctx.settings.civitaiUrl,
+      secrets: () => {
+        const key = ctx.settings.apiKey();
+        return key ? [key] : [];
+      },
       // The hub's own clients read HF_ENDPOINT: a mirror's URLs in a workflow are Hugging Face URLs too.
       hfEndpoint: process.env.HF_ENDPOINT,
     }),

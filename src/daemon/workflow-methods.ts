@@ -10,6 +10,7 @@ import type { IpcError, JobJson, ValidParamsOf, WorkflowModel, WorkflowModelJson
 import { modelSearchDirs, type FolderAliases, type ModelDir, type ModelRoots } from '../routing/destinations.js';
 import { loadModelRoots } from '../routing/destinations-io.js';
 import { canonicalFolderKey } from '../routing/folders.js';
+import { redactDeep } from '../lib/redact.js';
 import { joinPath } from '../routing/posix-path.js';
 import { comfyLookupName, folderSearchDirs, normalizePinnedTarget, pinnedDestination, pinnedFolderKey, type PinnedTarget } from '../routing/pinned-destination.js';
 import type { StreamCommands } from '../store/stream-commands.js';
@@ -27,6 +28,8 @@ export interface WorkflowMethodDeps {
   readonly defaultRoot: string | null;
   readonly civitaiUrl: string;
   readonly hfEndpoint?: string;
+  /** The configured keys: a workflow's URL may carry one (`?token=`), and answers never do. */
+  readonly secrets: () => readonly string[];
   /** The daemon's own `add`: a workflow's files are queued like any other download. */
   readonly add: (params: ValidParamsOf<'add'>) => Promise<Result<{ job: JobJson; existing: boolean }, IpcError>>;
 }
@@ -133,7 +136,7 @@ export function workflowMethods(deps: WorkflowMethodDeps) {
       const models: WorkflowModelJson[] = [];
       // One at a time: hash lookups and adds go to CivitAI, which rate-limits bursts.
       for (const model of p.models) models.push(await checkModel(deps, ctx, model, p.get ?? false));
-      return ok({ models });
+      return ok({ models: redactDeep(models, deps.secrets()) });
     },
   };
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkflowModelJson } from '../../src/ipc/protocol.js';
 import { DEFAULT_IDS, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { cli, daemonHome, spawnDaemon, type DaemonHome, type SpawnedDaemon } from '../support/daemon-process.js';
+import { CANARY_KEY, waitFor } from '../support/downloads.js';
 import { pngWithText } from './png-writer.js';
 
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
@@ -57,7 +58,8 @@ describe('comfyui-dl workflow, against a spawned daemon and the CivitAI simulato
         uiNode(7, 'PulidFluxModelLoader', ['pulid_flux_v0.9.1.safetensors']),
       ],
       models: [
-        { name: 'flux/detail-tweaker.safetensors', directory: 'loras', url: `${sim.apiUrl}/api/download/models/${DEFAULT_IDS.sdxlLora.versionId}` },
+        // A download URL pasted with its token: fetched, and the token shown nowhere.
+        { name: 'flux/detail-tweaker.safetensors', directory: 'loras', url: `${sim.apiUrl}/api/download/models/${DEFAULT_IDS.sdxlLora.versionId}?token=${CANARY_KEY}` },
         { name: 'sim-bad-hands.safetensors', directory: 'embeddings', hash: sha256Of(DEFAULT_IDS.embedding.fileId), hash_type: 'sha256' },
         { name: 'mystery.safetensors', directory: 'loras', hash: '0'.repeat(64), hash_type: 'sha256' },
         { name: 'pulid_flux_v0.9.1.safetensors', directory: 'pulid', url: 'https://example.com/pulid_flux_v0.9.1.safetensors' },
@@ -178,6 +180,8 @@ describe('comfyui-dl workflow, against a spawned daemon and the CivitAI simulato
     expect(r.code).toBe(1);
     const byName = new Map(r.models.map((m) => [m.name, m]));
     expect(byName.get('flux/detail-tweaker.safetensors')).toMatchObject({ status: 'present', path: 'loras/flux/detail-tweaker.safetensors', job: { state: 'completed' } });
+    expect(byName.get('flux/detail-tweaker.safetensors')?.url).toMatch(/\?token=\*\*\*$/);
+    expect(`${r.stdout}${r.stderr}${(await cli(home, ['history', '--json'])).stdout}`).not.toContain(CANARY_KEY);
     expect(byName.get('sim-bad-hands.safetensors')).toMatchObject({ status: 'present', path: 'embeddings/sim-bad-hands.safetensors', job: { state: 'completed' } });
     expect(sha256(readFileSync(join(home.modelsDir, 'embeddings', 'sim-bad-hands.safetensors')))).toBe(sha256Of(DEFAULT_IDS.embedding.fileId));
     // `add` does not take Hugging Face URLs yet: its answer is shown for that file, which stays missing.
@@ -185,7 +189,7 @@ describe('comfyui-dl workflow, against a spawned daemon and the CivitAI simulato
     expect(r.models.filter((m) => m.status === 'unresolved').map((m) => m.name)).toEqual(['4x-UltraSharp.pth', 'mystery.safetensors', 'pulid_flux_v0.9.1.safetensors']);
   });
 
-  it('shows a download on its way, queues it once, and --wait alone waits for it', async () => {
+  it('shows a download on its way, queues it once, and --wait alone waits for it to end', async () => {
     // Storage answers 503 until cleared: the job cannot finish whatever the machine's speed.
     sim.addFault({ kind: 'status', status: 503, target: 'storage', versionId: DEFAULT_IDS.controlnet.versionId, times: Infinity });
     writeFileSync(file('controlnet.json'), JSON.stringify({
@@ -198,11 +202,21 @@ describe('comfyui-dl workflow, against a spawned daemon and the CivitAI simulato
     expect(again.models[0]).toMatchObject({ status: 'missing', job: { id: job.id }, error: null });
     const jobs = JSON.parse((await cli(home, ['queue', '--all', '--json'])).stdout) as { id: string; versionId: number }[];
     expect(jobs.filter((j) => j.versionId === DEFAULT_IDS.controlnet.versionId).map((j) => j.id)).toEqual([job.id]);
+
+    // --wait follows the job whether it is paused before or after the check: either way it ends paused, still missing.
+    const waiting = run([file('controlnet.json'), '--wait', '--json']);
+    expect((await cli(home, ['pause', job.id])).code).toBe(0);
+    const waited = await waiting;
+    expect(waited.code).toBe(1);
+    expect(waited.models[0]).toMatchObject({ status: 'missing', job: { id: job.id, state: 'paused' } });
+
     sim.clearFaults();
     expect((await cli(home, ['resume', job.id])).code).toBe(0);
-    const waited = await run([file('controlnet.json'), '--wait', '--json']);
-    expect(waited.code, waited.stderr).toBe(0);
-    expect(waited.models[0]).toMatchObject({ status: 'present', path: 'controlnet/canny.safetensors', job: { id: job.id, state: 'completed' } });
+    const placed = await waitFor(async () => {
+      const r = await run([file('controlnet.json'), '--json']);
+      return r.code === 0 ? r : undefined;
+    }, 30_000, 250);
+    expect(placed.models[0]).toMatchObject({ status: 'present', path: 'controlnet/canny.safetensors' });
   });
 
   it('says what is wrong with a file that is no workflow', async () => {
