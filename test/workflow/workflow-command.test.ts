@@ -128,6 +128,12 @@ describe('comfyui-dl workflow, against a spawned daemon and the CivitAI simulato
     // Nothing was queued without --get.
     expect(r.models.every((m) => m.job === null)).toBe(true);
 
+    // The same workflow saved into a PNG (zTXt, as a program that compresses text writes it): the same answer.
+    writeFileSync(file('mixed.png'), pngWithText([{ kind: 'zTXt', keyword: 'workflow', text: readFileSync(file('mixed.json'), 'latin1') }]));
+    const png = await run([file('mixed.png'), '--json']);
+    expect(png.code).toBe(1);
+    expect(png.models).toEqual(r.models);
+
     const text = await run([file('mixed.json')]);
     expect(text.code).toBe(1);
     expect(text.stdout).toMatch(/^present +checkpoints +sd15\/realistic\.safetensors +checkpoints\/sd15\/realistic\.safetensors$/m);
@@ -136,6 +142,7 @@ describe('comfyui-dl workflow, against a spawned daemon and the CivitAI simulato
     expect(text.stderr).toContain('4x-UltraSharp.pth is needed by UpscaleModelLoader (node 4, model_name)');
   });
 
+  // An API prompt carries names only (no URL, no hash): each file is present or unresolved.
   it('an API prompt: found in every folder ComfyUI searches, legacy names, extra_model_paths.yaml and embedding extensions', async () => {
     const r = await run([file('api.json'), '--json']);
     expect(r.code).toBe(1);
