@@ -1,11 +1,11 @@
 // `npm run demo`: the main job end to end, offline. Starts the bundled CivitAI and Hugging Face Hub simulators on
 // 127.0.0.1, a daemon on a temporary folder, downloads one model of several kinds through the CLI with live progress
 // (and one file from a Hugging Face repo), then shows where each file landed, its verified SHA-256, why it went
-// there, and that replaying the log rebuilds the same views.
+// there, completes a ComfyUI workflow's missing models, and that replaying the log rebuilds the same views.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { connectIpc } from '../src/ipc/client.js';
 import { projectRoot } from '../src/lib/project-root.js';
 import { DEFAULT_IDS, startSimulator } from '../src/simulator/index.js';
@@ -103,6 +103,11 @@ try {
   // And a newer commit on main of the Hugging Face repo changes the file downloaded from it.
   hub.commit(HUB_IDS.flux, { title: 'Retrained VAE', changes: [{ path: HUB_FILES.fluxVae }] });
   await run(['updates', '--check'], env);
+  step('A shared ComfyUI workflow: which of its models are here, and the rest fetched into the exact folders and names it loads');
+  const demoWorkflow = relative(process.cwd(), join(projectRoot(import.meta.url), 'docs', 'demo-workflow.json'));
+  await run(['workflow', demoWorkflow], env);
+  console.log('(the LoRA has only a hash in the workflow: CivitAI is asked which file has it)');
+  if ((await run(['workflow', demoWorkflow, '--get', '--wait'], env)) !== 0) throw new Error('the workflow was not completed');
   step('Replay rebuilds every view from the log, running no side effect');
   await run(['replay'], env);
   console.log(`\nModels, sidecars and previews are in ${join(dir, 'ComfyUI', 'models')}${keep ? '' : ' (removed at exit; pass --keep to keep them)'}`);

@@ -1,4 +1,5 @@
-// `npm run screenshots`: the desktop app as a person sees it, one PNG per page in docs/screenshots/ (1280×800).
+// `npm run screenshots [-- <name>...]`: the desktop app as a person sees it, one PNG per page in docs/screenshots/
+// (1280×800); with names (`workflow`), only those pages' pictures are written.
 // Starts the CivitAI simulator, a daemon with a few models downloaded, two large downloads in flight, a paused
 // and a failed one and an update available, then the gateway, and photographs each page in Debian's chromium, in
 // the light and the dark theme.
@@ -60,7 +61,10 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60
   }
 }
 
+const only = process.argv.slice(2);
+
 async function shoot(page: Page, name: string): Promise<void> {
+  if (only.length > 0 && !only.includes(name.replace(/-dark$/, ''))) return;
   // Let pictures decode and progress settle before the shot.
   await page.waitForLoadState('networkidle').catch(() => undefined);
   await page.waitForTimeout(400);
@@ -124,6 +128,19 @@ try {
     await nav('Updates');
     await page.locator('[data-update]').first().waitFor();
     await shoot(page, `updates${suffix}`);
+
+    await nav('Workflow');
+    if (scheme === 'light') {
+      // A shared workflow whose checkpoint is in the library and whose other files come down slowly, side by side.
+      for (const fileId of [ids.vae.fileId, ids.controlnet.fileId, ids.upscalerPickle.fileId, ids.twoVersionLora.newerFileId]) {
+        sim.addFault({ kind: 'throttle', bytesPerSecond: 24 * 1024, fileId, times: Infinity });
+      }
+      must(await client.request('settings.set', { key: 'concurrency', value: 8 }));
+      await page.locator('[data-workflow-input]').setInputFiles(join(root, 'docs', 'demo-workflow.json'));
+      await page.locator('[data-get-all]', { hasText: 'Get all (4)' }).click();
+    }
+    await page.locator('[data-workflow] [data-speed]').first().waitFor();
+    await shoot(page, `workflow${suffix}`);
 
     await nav('Timeline');
     await page.locator('li[data-type]').first().waitFor();

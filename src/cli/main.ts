@@ -10,6 +10,7 @@ import { registerService } from './commands/service.js';
 import { registerStatus } from './commands/status.js';
 import { registerUi } from './commands/ui.js';
 import { registerWatch } from './commands/watch.js';
+import { registerWorkflow } from './commands/workflow.js';
 import { createCliContext, registerSettingOptions } from './context.js';
 import { CliExit, errorJson, EXIT } from './exit.js';
 import { PACKAGE_VERSION } from '../lib/project-root.js';
@@ -24,7 +25,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .configureOutput({ writeOut: printOut, writeErr: printErr })
     .exitOverride();
   const ctx = createCliContext(program);
-  for (const register of [registerDaemon, registerDownloads, registerLibrary, registerStatus, registerHistory, registerReplay, registerWatch, registerConfig, registerService, registerUi, registerDoctor]) {
+  for (const register of [registerDaemon, registerDownloads, registerWorkflow, registerLibrary, registerStatus, registerHistory, registerReplay, registerWatch, registerConfig, registerService, registerUi, registerDoctor]) {
     register(program, ctx);
   }
   registerSettingOptions(program);

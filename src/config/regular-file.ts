@@ -13,6 +13,11 @@ export type RegularFileError =
  * before a byte is read; never more than `maxBytes` is read, even from a file that grows meanwhile.
  */
 export async function readRegularFile(path: string, maxBytes: number): Promise<Result<string, RegularFileError>> {
+  return (await readRegularFileBytes(path, maxBytes)).map((bytes) => bytes.toString('utf8'));
+}
+
+/** The same checks, for a file read as bytes (a workflow PNG); memory grows with the file, not with the limit. */
+export async function readRegularFileBytes(path: string, maxBytes: number): Promise<Result<Buffer, RegularFileError>> {
   let handle: FileHandle;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
@@ -23,15 +28,16 @@ export async function readRegularFile(path: string, maxBytes: number): Promise<R
     const info = await handle.stat();
     if (!info.isFile()) return err({ code: 'NOT_REGULAR', reason: `it is ${kindOf(info)}, not a regular file` });
     if (info.size > maxBytes) return err({ code: 'TOO_LARGE', reason: `it is ${info.size} bytes, over the ${maxBytes}-byte limit` });
-    const buffer = Buffer.alloc(maxBytes + 1);
+    let buffer = Buffer.alloc(info.size + 1);
     let filled = 0;
     for (;;) {
+      if (filled === buffer.length) buffer = Buffer.concat([buffer, Buffer.alloc(Math.min(buffer.length, maxBytes + 1 - buffer.length))]);
       const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
       if (bytesRead === 0) break;
       filled += bytesRead;
       if (filled > maxBytes) return err({ code: 'TOO_LARGE', reason: `it grew over the ${maxBytes}-byte limit while being read` });
     }
-    return ok(buffer.toString('utf8', 0, filled));
+    return ok(buffer.subarray(0, filled));
   } catch (e) {
     return err({ code: 'UNREADABLE', reason: errnoCode(e) });
   } finally {

@@ -9,6 +9,7 @@ import { formatHfRef, looksLikeHfRef, parseHfRef } from '../huggingface/refs.js'
 import type { AddResult, IpcError, JobJson, ValidParamsOf } from '../ipc/protocol.js';
 import { decideAdd, type AddDecision, type AddedFile } from '../projections/add-decision.js';
 import { resolveWith, type ResolvedDownload, type SourceRef, type Sources } from '../sources/source.js';
+import { normalizePinnedTarget, type PinnedTarget } from '../routing/pinned-destination.js';
 import type { StreamCommands } from '../store/stream-commands.js';
 import { catalogJson, changedFiles, jobJson, libraryState, type ViewQueries } from './views.js';
 
@@ -92,11 +93,19 @@ async function stillOnDisk(deps: Pick<DownloadMethodDeps, 'modelsDir'>, path: st
 export async function addDownload(deps: DownloadMethodDeps, p: ValidParamsOf<'add'>): Promise<Result<AddResult, IpcError>> {
   const ref = referenceFrom(p, deps);
   if (ref.isErr()) return err(ref.error);
+  const pinned = p.target ? normalizePinnedTarget(p.target) : undefined;
+  if (pinned?.isErr()) return err({ code: 'BAD_PARAMS', message: `target: ${pinned.error.message}` });
+  const target = pinned?.isOk() ? pinned.value : undefined;
   const resolved = await resolveWith(deps.sources, ref.value);
   if (resolved.isErr()) return err(resolved.error);
   const r = resolved.value;
   const [jobs, catalog, identities] = await Promise.all([deps.views.jobs(true), deps.views.catalog(), deps.views.identities()]);
-  let decision: AddDecision = decideAdd({ jobs, catalog, identities }, addedFile(r));
+  // A pinned file is wanted at its place: a copy or a job of the same bytes elsewhere does not answer the request,
+  // only a job already on its way to that very place does.
+  const onItsWay = target ? (await unfinishedJobsByTarget(deps)).get(pinnedTargetKey(target)) : undefined;
+  let decision: AddDecision = target
+    ? (onItsWay ? { kind: 'running', jobId: onItsWay.id } : { kind: 'new', repair: false })
+    : decideAdd({ jobs, catalog, identities }, addedFile(r));
   if (decision.kind === 'present') {
     const presentPath = decision.path;
     const row = catalog.find((c) => c.path === presentPath);
@@ -121,7 +130,7 @@ export async function addDownload(deps: DownloadMethodDeps, p: ValidParamsOf<'ad
       const params = p.fp || p.format || p.size ? { params: { fp: p.fp, format: p.format, size: p.size } } : {};
       const ids = r.source === 'civitai' ? { modelId: r.modelId, versionId: r.versionId, fileId: r.fileId } : {};
       const repair = decision.repair;
-      return (await decideAndAppend(deps, jobId, { type: 'request', requested: { jobId, input: inputOf(p), ...ids, ...params }, resolved: r }))
+      return (await decideAndAppend(deps, jobId, { type: 'request', requested: { jobId, input: inputOf(p), ...ids, ...params, ...(target ? { target } : {}) }, resolved: r }))
         .map((job) => result(job, { repair }));
     }
   }
@@ -147,6 +156,22 @@ async function getUpdate(deps: DownloadMethodDeps, p: ValidParamsOf<'updates.get
   const update = candidates.find((u) => u.revision === ref.value.revision) ?? candidates[0];
   if (!update) return err({ code: 'NOT_FOUND', message: `no update is known for ${formatHfRef(ref.value)}; see \`comfyui-dl updates --check\`` });
   return addDownload(deps, { ref: formatHfRef({ repo: update.repo, revision: update.revision, path: update.repoPath }) });
+}
+
+export const pinnedTargetKey = (t: PinnedTarget): string => `${t.directory}\0${t.name}`;
+
+/**
+ * Unfinished jobs that carry a pinned target, by `<directory>\0<name>`: a second request for the same place while
+ * one is on its way gets that job, and a workflow check shows it.
+ */
+export async function unfinishedJobsByTarget(deps: Pick<DownloadMethodDeps, 'commands' | 'views'>): Promise<Map<string, JobJson>> {
+  const byTarget = new Map<string, JobJson>();
+  for (const row of await deps.views.jobs(false)) {
+    if (row.state === 'failed') continue;
+    const { target } = await deps.commands.state(`download-${row.id}`, jobStream);
+    if (target) byTarget.set(pinnedTargetKey(target), jobJson(row));
+  }
+  return byTarget;
 }
 
 export function downloadMethods(deps: DownloadMethodDeps) {

@@ -4,6 +4,7 @@ import type { CivitaiClient } from '../civitai/client.js';
 import type { Sources } from '../sources/source.js';
 import type { HashPool } from '../hashing/index.js';
 import { downloadMethods } from './download-methods.js';
+import { workflowMethods } from './workflow-methods.js';
 import type { Scanner } from '../handlers/scan/scanner.js';
 import type { UpdatePoller } from '../handlers/updates/poller.js';
 import { libraryMethods, verifyMethod } from './library-methods.js';
@@ -49,6 +50,16 @@ export function buildMethods(ctx: MethodContext): MethodHandlers {
   });
   return {
     ...downloads,
+    ...workflowMethods({
+      commands: ctx.commands, views, client: ctx.client, add: downloads.add,
+      modelsDir: ctx.settings.modelsDir, extraModelPaths: ctx.settings.extraModelPaths, defaultRoot: ctx.settings.defaultRoot,
+      civitaiUrl: ctx.settings.civitaiUrl,
+      secrets: () => {
+        const key = ctx.settings.apiKey();
+        return key ? [key] : [];
+      },
+      hfEndpoint: ctx.settings.hfEndpoint,
+    }),
     ...verifyMethod({ store, views, hashPool: ctx.hashPool, modelsDir: ctx.settings.modelsDir, add: downloads.add }),
     ...libraryMethods({ store, views, handlers: ctx.library }),
     list: async () => ok({ models: (await libraryState(views)).entries }),

@@ -88,11 +88,13 @@ export interface JobFold {
   readonly transferredSha256: string | null;
   readonly verified: boolean;
   readonly route: EventDataOf<'routing.decided'> | null;
+  /** Where the request pinned the file (a workflow's `<directory>/<name>`); null: the route and template decide. */
+  readonly target: NonNullable<EventDataOf<'download.requested'>['target']> | null;
 }
 
 export const initialJob: JobFold = {
   status: 'none', attempts: 0, pausedReason: null, nextAttemptAt: null, failuresInRow: 0, failingSince: null,
-  resolved: null, plan: null, rangesIgnored: false, transferredSha256: null, verified: false, route: null,
+  resolved: null, plan: null, rangesIgnored: false, transferredSha256: null, verified: false, route: null, target: null,
 };
 
 const progressMade = { failuresInRow: 0, failingSince: null } as const;
@@ -100,6 +102,8 @@ const progressMade = { failuresInRow: 0, failingSince: null } as const;
 export function evolveJob(state: JobFold, event: DomainEvent): JobFold {
   const next = { ...state, status: statusAfter(state.status, event, { transferred: state.transferredSha256 !== null }) };
   switch (event.type) {
+    case 'download.requested':
+      return { ...next, target: event.data.target ?? null };
     case 'download.resolved':
       return { ...next, resolved: event.data };
     case 'download.attempt_started':

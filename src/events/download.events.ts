@@ -14,17 +14,28 @@ export const DownloadParams = z.object({
 });
 export type DownloadParams = z.infer<typeof DownloadParams>;
 
+const requestedV1 = z.object({
+  jobId: z.string().min(1).max(64),
+  /** What the user typed, with any token stripped: shown by `history` and used for `retry`. */
+  input: z.string().max(2048),
+  modelId: Id.optional(),
+  versionId: Id.optional(),
+  fileId: Id.optional(),
+  params: DownloadParams.optional(),
+});
+
+/** A place given with the request: a workflow's loader finds the file only as `<directory>/<name>`. */
+export const PinnedTarget = z.object({
+  /** ComfyUI's folder key (`loras`, `text_encoders`, a custom node's key). */
+  directory: z.string().min(1).max(200),
+  /** The name the loader asks for inside that folder, as ComfyUI normalises it (may hold subfolders). */
+  name: z.string().min(1).max(1024),
+});
+
 export const downloadRequested = defineEvent(
   'download.requested',
-  z.object({
-    jobId: z.string().min(1).max(64),
-    /** What the user typed, with any token stripped: shown by `history` and used for `retry`. */
-    input: z.string().max(2048),
-    modelId: Id.optional(),
-    versionId: Id.optional(),
-    fileId: Id.optional(),
-    params: DownloadParams.optional(),
-  }),
+  requestedV1.extend({ target: PinnedTarget.optional() }),
+  { version: 2, past: { 1: { schema: requestedV1, up: (d) => d } } },
 );
 
 const resolvedV1 = z.object({

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { err, ok, type Result } from 'neverthrow';
-import { isMethodName } from '../ipc/protocol.js';
+import { isMethodName, MAX_WORKFLOW_CHECK_BYTES, type MethodName } from '../ipc/protocol.js';
 import type { DaemonLink } from './daemon-link.js';
 import { reject, statusForIpcError, type Rejection } from './errors.js';
 import { sendJson, sendRejection } from './http-reply.js';
@@ -8,6 +8,8 @@ import { readBody } from './read-body.js';
 
 /** Params are small (a search, a job id, a URL); the daemon caps its own frames at 1 MiB. */
 export const MAX_BODY_BYTES = 64 * 1024;
+/** A workflow's list of model files is the one large request: bounded by what the app sends, under the frame cap. */
+const BODY_LIMITS: Partial<Record<MethodName, number>> = { 'workflow.check': MAX_WORKFLOW_CHECK_BYTES + 4 * 1024 };
 
 /**
  * JSON objects only. Requiring `application/json` also shuts out HTML forms, which can post cross-site without
@@ -39,7 +41,7 @@ export async function handleApiCall(link: DaemonLink, method: string, req: Incom
     res.setHeader('Allow', 'POST');
     return sendRejection(res, reject(405, 'METHOD_NOT_ALLOWED', 'API methods are called with POST'));
   }
-  const body = await readBody(req, MAX_BODY_BYTES);
+  const body = await readBody(req, BODY_LIMITS[method] ?? MAX_BODY_BYTES);
   const params = body.andThen((b) => parseParams(req.headers['content-type'], b));
   if (params.isErr()) {
     // Whatever is left of an oversized body is not worth reading: answer, then drop the connection.

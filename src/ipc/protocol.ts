@@ -336,6 +336,11 @@ export const AddParamsSchema = z
     fp: z.enum(FILE_FP_VALUES).optional(),
     format: z.enum(FILE_FORMAT_VALUES).optional(),
     size: z.enum(FILE_SIZE_VALUES).optional(),
+    /**
+     * Place the file exactly at `<directory>/<name>` (a ComfyUI folder key and the name a loader asks for), in the
+     * first folder ComfyUI searches for that key, whatever the header's routing and the path template say.
+     */
+    target: z.strictObject({ directory: z.string().min(1).max(200), name: z.string().min(1).max(1024) }).optional(),
   })
   .refine((p) => p.ref !== undefined || p.model !== undefined || p.version !== undefined, 'give a reference (URL or AIR), a model id or a version id');
 const JobRef = z.strictObject({ job: z.string().min(1).max(64) });
@@ -428,6 +433,69 @@ export const ConfigReportSchema = z.object({
 });
 export type ConfigReport = z.infer<typeof ConfigReportSchema>;
 
+/** The most model files one workflow check takes (far more than any real workflow loads), and each field's bound. */
+export const MAX_WORKFLOW_MODELS = 500;
+/** A `workflow.check` request's model list, serialised: under the 1 MiB frame cap, with room for the rest. */
+export const MAX_WORKFLOW_CHECK_BYTES = 900 * 1024;
+export const WORKFLOW_LIMITS = {
+  name: 1024, directory: 200, url: 8192, hash: 256, hashType: 40, usedBy: 100, nodeId: 64, nodeType: 200, title: 300, input: 200,
+} as const;
+const L = WORKFLOW_LIMITS;
+
+/** A node that loads a model file: shown so a user can find it in the workflow. */
+export const WorkflowNodeUseSchema = z.object({
+  nodeId: z.string().max(L.nodeId),
+  nodeType: z.string().max(L.nodeType),
+  title: z.string().max(L.title).optional(),
+  /** The input (widget) naming the file. */
+  input: z.string().max(L.input),
+  /** False for a muted or bypassed node. */
+  active: z.boolean(),
+});
+
+/** One model file a workflow loads, as the client read it from the workflow (`src/workflow/models.ts`). */
+export const WorkflowModelSchema = z.strictObject({
+  name: z.string().min(1).max(L.name),
+  /** ComfyUI's folder key; null when only a node comfyui-dl does not know names the file. */
+  directory: z.string().min(1).max(L.directory).nullable(),
+  usedBy: z.array(WorkflowNodeUseSchema).max(L.usedBy),
+  url: z.string().max(L.url).optional(),
+  hash: z.string().max(L.hash).optional(),
+  hashType: z.string().max(L.hashType).optional(),
+  /** An embedding named without its extension: ComfyUI tries `.safetensors`, `.pt` and `.bin`. */
+  extensionOptional: z.boolean().optional(),
+});
+export type WorkflowModel = z.infer<typeof WorkflowModelSchema>;
+
+export const WORKFLOW_MODEL_STATUSES = ['present', 'missing', 'unresolved'] as const;
+
+/** A workflow's model file and where it stands (ARCHITECTURE §8); fields after `url` extend the contract. */
+export const WorkflowModelJsonSchema = z.object({
+  name: z.string(),
+  directory: z.string().nullable(),
+  /** present: ComfyUI finds it; missing: not there, and comfyui-dl knows where to fetch it; unresolved: neither. */
+  status: z.enum(WORKFLOW_MODEL_STATUSES),
+  /** Where ComfyUI finds it, or where it will land (relative to the models folder, or absolute outside it). */
+  path: z.string().nullable(),
+  /** Where it comes from: the workflow's URL, or the CivitAI page of the version its hash matched. */
+  url: z.string().nullable(),
+  /** The source a missing file is fetched from. */
+  source: z.enum(['civitai', 'huggingface']).nullable(),
+  hash: z.string().nullable(),
+  hashType: z.string().nullable(),
+  /** The CivitAI version and file its hash matched. */
+  civitai: z.object({ modelId: z.int(), versionId: z.int(), fileId: z.int() }).nullable(),
+  usedBy: z.array(WorkflowNodeUseSchema),
+  /** Why a file is unresolved, and what to do. */
+  reason: z.string().nullable(),
+  warnings: z.array(z.string()),
+  /** The download job bringing it (queued now by `get`, or earlier and still on its way). */
+  job: JobJsonSchema.nullable(),
+  /** Why `get` could not queue it. */
+  error: IpcErrorSchema.nullable(),
+});
+export type WorkflowModelJson = z.infer<typeof WorkflowModelJsonSchema>;
+
 /** Request/response methods. Subscriptions (`events.subscribe`/`events.unsubscribe`) are served apart. */
 export const METHODS = methodTable(
   defineMethod('status', NoParams, StatusResultSchema),
@@ -488,6 +556,15 @@ export const METHODS = methodTable(
       cursor: z.string().max(500).optional(),
     }),
     z.object({ items: z.array(z.record(z.string(), z.unknown())), nextCursor: z.string().nullable() }),
+  ),
+  /**
+   * Where each model file of a workflow stands: present where ComfyUI looks, missing (with a source), or unresolved;
+   * with `get`, every missing one is queued to land at `<directory>/<name>` exactly.
+   */
+  defineMethod(
+    'workflow.check',
+    z.strictObject({ models: z.array(WorkflowModelSchema).max(MAX_WORKFLOW_MODELS), get: z.boolean().optional() }),
+    z.object({ models: z.array(WorkflowModelJsonSchema) }),
   ),
   defineMethod('civitai.model', z.strictObject({ id: positiveId }), z.object({ model: z.record(z.string(), z.unknown()) })),
   defineMethod(

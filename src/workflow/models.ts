@@ -1,8 +1,9 @@
 // Every model file a workflow loads, with the nodes that need it and the ComfyUI folder it belongs in: from loader
 // widgets (by the table of core loaders), from `models[]` lists (top-level and per node) with their URLs and hashes,
 // from `embedding:<name>` in prompt text, and from file-like values of nodes we do not know. Pure.
+import { canonicalFolderKey } from '../routing/folders.js';
 import { LOADERS, loaderInputs, MODEL_FILE_EXTENSIONS, TEXT_WIDGETS, VAE_LOADER_BUILTINS } from './loaders.js';
-import { modelFileSchema, type ApiNode, type ModelFile, type ReadWorkflow, type UiNode } from './read.js';
+import { modelFileSchema, type ApiNode, type ModelFile, type ReadWorkflow, type UiNode } from './forms.js';
 import { classifyModelUrl, type UrlKind, type UrlKindOptions } from './url-kind.js';
 
 export interface NodeUse {
@@ -34,14 +35,8 @@ export interface WorkflowModels {
   readonly warnings: readonly string[];
 }
 
-/** ComfyUI's legacy folder names map onto these (folder_paths' map_legacy). */
-const FOLDER_ALIASES: Readonly<Record<string, string>> = { clip: 'text_encoders', unet: 'diffusion_models' };
 /** `embedding:<name>` in prompt text; the name stops at whitespace, a comma, a bracket or a weight's colon. */
 const EMBEDDING = /embedding:([^\s,()[\]:]+)/gi;
-
-export function canonicalFolder(directory: string): string {
-  return FOLDER_ALIASES[directory] ?? directory;
-}
 
 interface Draft {
   name: string;
@@ -68,13 +63,13 @@ class Collector {
   }
 
   use(name: string, directory: string | null, use: NodeUse, extras: Partial<Pick<Draft, 'extensionOptional'>> = {}): void {
-    const draft = this.draft(name, directory === null ? null : canonicalFolder(directory));
+    const draft = this.draft(name, directory === null ? null : canonicalFolderKey(directory));
     if (!draft.usedBy.some((known) => known.nodeId === use.nodeId && known.input === use.input)) draft.usedBy.push(use);
     if (extras.extensionOptional) draft.extensionOptional = true;
   }
 
   listed(file: ModelFile, where: string): void {
-    const draft = this.draft(file.name, canonicalFolder(file.directory));
+    const draft = this.draft(file.name, canonicalFolderKey(file.directory));
     if (file.url !== undefined && file.url !== '') {
       if (draft.url !== undefined && draft.url !== file.url) this.warnings.push(`${file.name}: ${where} gives another URL than before; keeping the first`);
       draft.url ??= file.url;

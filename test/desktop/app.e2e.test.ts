@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { DEFAULT_IDS, defaultWorld, startSimulator, type ModelSpec, type Simulat
 import { daemonHome, spawnDaemon, type DaemonHome, type SpawnedDaemon } from '../support/daemon-process.js';
 import { axeCheck } from './axe.js';
 import { CHROMIUM, CHROMIUM_ARGS, imageLoaded } from './browser.js';
+import { pngWithText } from '../workflow/png-writer.js';
 
 const APP_DIR = join(projectRoot(), 'desktop', 'dist');
 
@@ -237,10 +238,76 @@ const EXTRA: ModelSpec[] = [
     await page.getByRole('button', { name: 'All' }).click();
   });
 
+  it('reads a dropped workflow (API JSON, and a PNG with compressed text), lists each file, and Get all brings the missing ones to their exact names', async () => {
+    const workflowDir = mkdtempSync(join(home.dir, 'workflows-'));
+    mkdirSync(join(home.modelsDir, 'checkpoints'), { recursive: true });
+    writeFileSync(join(home.modelsDir, 'checkpoints', 'kept.safetensors'), 'a checkpoint the user has');
+    await open('Workflow');
+    await page.locator('h1', { hasText: 'Workflow' }).waitFor();
+
+    // Dropped: an API prompt, whose checkpoint is there and whose LoRA nobody can find.
+    const prompt = JSON.stringify({
+      1: { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'kept.safetensors' } },
+      2: { class_type: 'LoraLoader', inputs: { lora_name: 'nowhere.safetensors', strength_model: 1, strength_clip: 1, model: ['1', 0], clip: ['1', 1] } },
+    });
+    const dropped = await page.evaluateHandle((text) => {
+      const g = globalThis as unknown as { DataTransfer: new () => { items: { add(file: unknown): void } }; File: new (parts: string[], name: string, options: object) => unknown };
+      const transfer = new g.DataTransfer();
+      transfer.items.add(new g.File([text], 'api-prompt.json', { type: 'application/json' }));
+      return transfer;
+    }, prompt);
+    await page.locator('[data-drop-zone]').dispatchEvent('drop', { dataTransfer: dropped });
+    await page.locator('[data-workflow="api-prompt.json"] [data-counts]').getByText('1 present').waitFor();
+    expect(await page.locator('[data-model="nowhere.safetensors"]').getAttribute('data-status')).toBe('unresolved');
+    expect(await page.locator('[data-model="nowhere.safetensors"] [data-detail]').textContent()).toMatch(/^The workflow gives no URL or hash for it: find it and put it at loras\/nowhere\.safetensors$/);
+
+    // Chosen: a PNG ComfyUI saved, its workflow in a compressed iTXt chunk (inflated by the browser).
+    const { controlnet, vae } = DEFAULT_IDS;
+    const ui = {
+      nodes: [
+        { id: 1, type: 'CheckpointLoaderSimple', widgets_values: ['kept.safetensors'] },
+        { id: 2, type: 'ControlNetLoader', widgets_values: ['canny/control-canny.safetensors'] },
+        { id: 3, type: 'VAELoader', widgets_values: ['ae-by-hash.safetensors'] },
+        { id: 4, type: 'UNETLoader', widgets_values: ['flux1-dev-sim.safetensors', 'default'] },
+        { id: 5, type: 'UpscaleModelLoader', widgets_values: ['4x-nowhere.pth'] },
+      ],
+      models: [
+        { name: 'canny/control-canny.safetensors', directory: 'controlnet', url: `${sim.apiUrl}/api/download/models/${controlnet.versionId}` },
+        { name: 'ae-by-hash.safetensors', directory: 'vae', hash: sim.world.file(vae.fileId)!.servedSha256.toLowerCase(), hash_type: 'sha256' },
+        { name: 'flux1-dev-sim.safetensors', directory: 'diffusion_models', url: 'https://huggingface.co/sim-gated/flux-dev-sim/resolve/main/flux1-dev-sim.safetensors' },
+      ],
+    };
+    const png = join(workflowDir, 'ComfyUI_00042_.png');
+    writeFileSync(png, pngWithText([{ kind: 'iTXt', keyword: 'workflow', text: JSON.stringify(ui), compressed: true }]));
+    await page.locator('[data-workflow-input]').setInputFiles(png);
+    const listed = page.locator('[data-workflow="ComfyUI_00042_.png"]');
+    await listed.locator('[data-counts]').getByText('3 missing').waitFor();
+    const statuses = await listed.locator('[data-model]').evaluateAll((items) => items.map((li) => `${li.getAttribute('data-model')} ${li.getAttribute('data-status')}`));
+    expect(statuses).toEqual([
+      'kept.safetensors present', 'canny/control-canny.safetensors missing', 'ae-by-hash.safetensors missing',
+      'flux1-dev-sim.safetensors missing', '4x-nowhere.pth unresolved',
+    ]);
+    expect(await listed.locator('[data-model="ae-by-hash.safetensors"] [data-detail]').textContent()).toBe('From CivitAI (found by its hash), to vae/ae-by-hash.safetensors');
+
+    await page.locator('[data-get-all]').click();
+    await listed.locator('[data-model="canny/control-canny.safetensors"][data-status="present"]').waitFor({ timeout: 20_000 });
+    await listed.locator('[data-model="ae-by-hash.safetensors"][data-status="present"]').waitFor({ timeout: 20_000 });
+    expect(existsSync(join(home.modelsDir, 'controlnet', 'canny', 'control-canny.safetensors'))).toBe(true);
+    expect(existsSync(join(home.modelsDir, 'vae', 'ae-by-hash.safetensors'))).toBe(true);
+    // `add` does not take Hugging Face URLs yet: the daemon's answer is shown with the file.
+    expect(await listed.locator('[data-model="flux1-dev-sim.safetensors"] [data-error]').textContent()).toMatch(/^Not queued: .*huggingface\.co is not CivitAI/);
+    await listed.locator('[data-counts]').getByText('3 present').waitFor();
+    // Nothing left that Get all could bring, until Check again asks anew for the refused one.
+    expect(await page.locator('[data-get-all]').isDisabled()).toBe(true);
+    await page.locator('[data-check-again]').click();
+    await page.locator('[data-get-all]', { hasText: 'Get all (1)' }).waitFor();
+    expect(await listed.locator('[data-error]').count()).toBe(0);
+  });
+
   it('passes axe-core on every page in both themes, moves focus to each page heading, and has a skip link', async () => {
     const pages: [label: string, hash: string][] = [
       ['Downloads', '#/downloads'], ['Library', '#/library'], ['Browse CivitAI', '#/browse'], ['Model page', `#/browse/model/${DEFAULT_IDS.twoVersionLora.modelId}`],
-      ['Updates', '#/updates'], ['Timeline', '#/timeline'], ['Browser extension', '#/extension'],
+      ['Updates', '#/updates'], ['Workflow (with a checked workflow)', '#/workflow'], ['Timeline', '#/timeline'], ['Browser extension', '#/extension'],
     ];
     const serious: string[] = [];
     for (const scheme of ['light', 'dark'] as const) {

@@ -113,7 +113,7 @@ describe('routes and launch fragments', () => {
     expect(parseRoute('#/browse/model/1008')).toEqual({ page: 'model', id: 1008 });
     expect(parseRoute('#token=abc')).toEqual({ page: 'downloads' });
     expect(parseRoute('')).toEqual({ page: 'downloads' });
-    for (const route of [{ page: 'timeline' }, { page: 'model', id: 5 }] as const) expect(parseRoute(routeHash(route))).toEqual(route);
+    for (const route of [{ page: 'timeline' }, { page: 'workflow' }, { page: 'model', id: 5 }] as const) expect(parseRoute(routeHash(route))).toEqual(route);
   });
 
   it('finds the token or the one-time launch code, and nothing that merely looks like them', () => {

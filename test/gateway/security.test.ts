@@ -103,6 +103,10 @@ describe('gateway security (no daemon behind it)', () => {
     expect((await apiCall(port, gateway.token, 'queue', [1, 2])).status).toBe(400);
     const huge = await apiCall(port, gateway.token, 'add', { ref: 'x'.repeat(200_000) });
     expect(huge.status).toBe(413);
+    // A workflow's list of model files may be larger, up to what the daemon's frame takes (here: no daemon, 503).
+    const workflow = (bytes: number) => ({ models: [{ name: 'n'.repeat(bytes), directory: 'loras', usedBy: [] }] });
+    expect((await apiCall(port, gateway.token, 'workflow.check', workflow(200_000))).status).toBe(503);
+    expect((await apiCall(port, gateway.token, 'workflow.check', workflow(1_000_000))).status).toBe(413);
     expect((await apiCall(port, gateway.token, 'status', {}, {})).status).not.toBe(413);
     expect((await send({ port, path: '/api/status', headers: { authorization: `Bearer ${gateway.token}` } })).status).toBe(405);
   });

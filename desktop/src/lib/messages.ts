@@ -13,12 +13,15 @@ const REWRITES: readonly (readonly [RegExp, string])[] = [
   [/set a key with `comfyui-dl config set-key`/g, 'set your CivitAI API key (in a terminal: comfyui-dl config set-key)'],
 ];
 
-/** A daemon message as the app shows it: no CLI commands where the app has a button for the action. */
-export function forTheApp(message: string): string {
+/**
+ * A daemon message as the app shows it: no CLI commands where the app has a button for the action; a sentence
+ * of its own unless it follows a label (`Not queued: huggingface.co is not…`).
+ */
+export function forTheApp(message: string, options: { afterLabel?: boolean } = {}): string {
   let text = message;
   for (const [pattern, replacement] of REWRITES) text = text.replace(pattern, replacement);
   text = text.trim().replace(/\s+([.;,])/g, '$1');
-  return text.length > 0 ? text.charAt(0).toUpperCase() + text.slice(1) : text;
+  return text.length > 0 && !options.afterLabel ? text.charAt(0).toUpperCase() + text.slice(1) : text;
 }
 
 /** What the Add box says about input it will not send, before asking the daemon; null when it is fine to send. */

@@ -6,6 +6,7 @@ export type Route =
   | { readonly page: 'browse' }
   | { readonly page: 'model'; readonly id: number }
   | { readonly page: 'updates' }
+  | { readonly page: 'workflow' }
   | { readonly page: 'timeline' }
   | { readonly page: 'extension' };
 
@@ -19,6 +20,7 @@ export function parseRoute(hash: string): Route {
     case 'library':
     case 'browse':
     case 'updates':
+    case 'workflow':
     case 'timeline':
     case 'extension':
       return { page: path };

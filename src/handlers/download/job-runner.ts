@@ -215,15 +215,19 @@ export async function runJob(deps: JobRunnerDeps, jobId: string, signal: AbortSi
       if (!job.route || !owns(job)) return stopped;
     }
     const route = job.route;
-    const destination = await destinationFor(deps.router, route, resolved);
+    const destination = await destinationFor(deps.router, route, resolved, job.target);
     if (destination.isErr()) return permanent(destination.error.code, destination.error.message);
+    if (job.target && destination.value.folder !== route.folder) {
+      deps.log(`job ${jobId}: the header says ${route.folder} (${route.reason}); placed in ${job.target.directory}/ as requested, where the workflow's loader looks`);
+    }
 
     // 4. Place (never over a different file), then the sidecar, then record both. A crash after the file was
     // linked into place but before it was recorded leaves no part file: the placed copy is recognised by its hash.
+    // A pinned name is the only one its loader finds: it is never moved aside to another name.
     const partGone = await stat(partPath).then(() => false, () => true);
-    const placed = partGone && (await hashIfExists(destination.value)) === actual
-      ? ok({ path: destination.value, alreadyPresent: true })
-      : await placeFile(partPath, destination.value, actual);
+    const placed = partGone && (await hashIfExists(destination.value.path)) === actual
+      ? ok({ path: destination.value.path, alreadyPresent: true })
+      : await placeFile(partPath, destination.value.path, actual, { exactName: job.target !== null });
     if (placed.isErr()) {
       if (placed.error.code === 'DISK_FULL') return pauseForDisk(placed.error.message);
       return permanent(placed.error.code, placed.error.message);
@@ -238,7 +242,7 @@ export async function runJob(deps: JobRunnerDeps, jobId: string, signal: AbortSi
     }
     events.push({
       type: 'download.placed',
-      data: { path: modelPathOf(deps.modelsDir, placed.value.path), folder: route.folder, sizeBytes: (await stat(placed.value.path)).size, sha256: actual, alreadyPresent: placed.value.alreadyPresent },
+      data: { path: modelPathOf(deps.modelsDir, placed.value.path), folder: destination.value.folder, sizeBytes: (await stat(placed.value.path)).size, sha256: actual, alreadyPresent: placed.value.alreadyPresent },
     });
     const done = await act({ type: 'advance', events });
     if (done.isErr()) return done.error;

@@ -39,11 +39,14 @@ export async function hashIfExists(path: string): Promise<string | undefined> {
 /**
  * Moves a verified file into place without ever replacing a different file: `link` fails if the name is taken
  * (no check-then-rename race), and the data and both folders are synced so a crash leaves either the old state
- * or the new one. A taken name with other content gets the hash's first 8 digits appended.
+ * or the new one. A taken name with other content gets the hash's first 8 digits appended, unless `exactName`:
+ * then the placement fails and says so.
  */
-export async function placeFile(source: string, destination: string, sha256: string): Promise<Result<Placed, PlaceError>> {
+export async function placeFile(source: string, destination: string, sha256: string, options: { exactName?: boolean } = {}): Promise<Result<Placed, PlaceError>> {
   const ext = extname(destination);
-  const candidates = [destination, join(dirname(destination), `${basename(destination, ext)}_${sha256.slice(0, 8)}${ext}`)];
+  const candidates = options.exactName
+    ? [destination]
+    : [destination, join(dirname(destination), `${basename(destination, ext)}_${sha256.slice(0, 8)}${ext}`)];
   try {
     await mkdir(dirname(destination), { recursive: true });
     await fsyncPath(source);
@@ -64,7 +67,12 @@ export async function placeFile(source: string, destination: string, sha256: str
       await fsyncPath(dirname(source));
       return ok({ path: candidate, alreadyPresent: false });
     }
-    return err({ code: 'PLACE_FAILED', message: `cannot place ${basename(destination)}: different files already use both ${candidates.join(' and ')}; move one away and retry` });
+    return err({
+      code: 'PLACE_FAILED',
+      message: options.exactName
+        ? `cannot place ${basename(destination)}: a different file already is ${destination}, and the workflow loads this name only; move it away and retry`
+        : `cannot place ${basename(destination)}: different files already use both ${candidates.join(' and ')}; move one away and retry`,
+    });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOSPC') return err({ code: 'DISK_FULL', message: `the disk holding ${dirname(destination)} is full: free some space, then \`comfyui-dl resume\`` });

@@ -5,6 +5,7 @@ import { decideRoute, type RouteDecision } from '../../routing/decide.js';
 import { destinationPath, DEFAULT_TEMPLATE } from '../../routing/destinations.js';
 import { isAbsolute, relative, sep } from 'node:path';
 import { loadModelRoots } from '../../routing/destinations-io.js';
+import { pinnedDestination, type PinnedTarget } from '../../routing/pinned-destination.js';
 import { inspectModelFile } from '../../routing/inspect.js';
 
 export type RouteError = { readonly code: 'UNROUTABLE' | 'DESTINATION_INVALID'; readonly message: string };
@@ -51,11 +52,21 @@ export async function decideFileRoute(partPath: string, resolved: EventDataOf<'d
 
 /**
  * Lays out the path inside the decided folder with the template, using whichever folder name (legacy alias or
- * current) the user's tree already has. Pure in the recorded decision, so a resumed job lands on the same path.
+ * current) the user's tree already has; a pinned target (a workflow's `<directory>/<name>`) wins over both, since
+ * the loader finds the file by that name only. Pure in the recorded facts, so a resumed job lands on the same path.
  */
-export async function destinationFor(options: RouterOptions, decided: Decided, resolved: EventDataOf<'download.resolved'>): Promise<Result<string, RouteError>> {
+export async function destinationFor(
+  options: RouterOptions,
+  decided: Decided,
+  resolved: EventDataOf<'download.resolved'>,
+  target: PinnedTarget | null,
+): Promise<Result<{ path: string; folder: string }, RouteError>> {
   const { roots, aliases, warnings } = await loadModelRoots(options);
   for (const w of warnings) options.log?.(w);
+  if (target) {
+    const pinned = pinnedDestination({ roots, aliases, modelsDir: options.modelsDir, preferredRoot: options.preferredRoot ?? null }, target);
+    return pinned.isOk() ? ok({ path: pinned.value.path, folder: pinned.value.folder }) : err({ code: 'DESTINATION_INVALID', message: pinned.error.message });
+  }
   const dest = destinationPath({
     folder: decided.folder,
     roots,
@@ -68,7 +79,7 @@ export async function destinationFor(options: RouterOptions, decided: Decided, r
       ...(resolved.source === 'civitai' ? { modelId: resolved.modelId, versionId: resolved.versionId } : {}),
     },
   });
-  return dest.isOk() ? ok(dest.value.path) : err({ code: 'DESTINATION_INVALID', message: dest.error.message });
+  return dest.isOk() ? ok({ path: dest.value.path, folder: decided.folder }) : err({ code: 'DESTINATION_INVALID', message: dest.error.message });
 }
 
 /** How events and the catalog name a model file: relative to the models folder, or absolute under another root. */
