@@ -6,6 +6,7 @@ import { startGateway, type Gateway } from '../../src/gateway/index.js';
 import type { JobJson } from '../../src/ipc/protocol.js';
 import { projectRoot } from '../../src/lib/project-root.js';
 import { DEFAULT_IDS, defaultWorld, startSimulator, type ModelSpec, type Simulator } from '../../src/simulator/index.js';
+import { startHubSimulator, type HubSimulator } from '../../src/simulator/huggingface/index.js';
 import { daemonHome, spawnDaemon, type DaemonHome, type SpawnedDaemon } from '../support/daemon-process.js';
 import { axeCheck } from './axe.js';
 import { CHROMIUM, CHROMIUM_ARGS, imageLoaded } from './browser.js';
@@ -39,6 +40,7 @@ const EXTRA: ModelSpec[] = [
 
 (noBrowser === null ? describe : describe.skip)(`desktop app in a real browser${noBrowser === null ? '' : ` — ${noBrowser}`}`, () => {
   let sim: Simulator;
+  let hub: HubSimulator;
   let home: DaemonHome;
   let daemon: SpawnedDaemon;
   let gateway: Gateway;
@@ -69,7 +71,8 @@ const EXTRA: ModelSpec[] = [
   beforeAll(async () => {
     if (!existsSync(join(APP_DIR, 'index.html'))) throw new Error('the desktop app is not built: run `npm run build` first');
     sim = await startSimulator({ world: { models: [...defaultWorld().models, ...EXTRA] } });
-    home = daemonHome({ CIVITAI_BASE_URL: sim.apiUrl });
+    hub = await startHubSimulator();
+    home = daemonHome({ CIVITAI_BASE_URL: sim.apiUrl, HF_ENDPOINT: hub.hubUrl });
     daemon = await spawnDaemon(home);
     gateway = (await startGateway({ socket: home.socket, staticDir: APP_DIR, host: '127.0.0.1', port: 0 }))._unsafeUnwrap();
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -81,6 +84,7 @@ const EXTRA: ModelSpec[] = [
     await gateway?.close();
     await daemon?.stop();
     await sim?.close();
+    await hub?.close();
     home?.cleanup();
   });
 
@@ -294,8 +298,8 @@ const EXTRA: ModelSpec[] = [
     await listed.locator('[data-model="ae-by-hash.safetensors"][data-status="present"]').waitFor({ timeout: 20_000 });
     expect(existsSync(join(home.modelsDir, 'controlnet', 'canny', 'control-canny.safetensors'))).toBe(true);
     expect(existsSync(join(home.modelsDir, 'vae', 'ae-by-hash.safetensors'))).toBe(true);
-    // `add` does not take Hugging Face URLs yet: the daemon's answer is shown with the file.
-    expect(await listed.locator('[data-model="flux1-dev-sim.safetensors"] [data-error]').textContent()).toMatch(/^Not queued: .*huggingface\.co is not CivitAI/);
+    // A gated repo without a token: the daemon's answer, saying what to do, is shown with the file.
+    expect(await listed.locator('[data-model="flux1-dev-sim.safetensors"] [data-error]').textContent()).toMatch(/^Not queued: .*(gated|conditions)/i);
     await listed.locator('[data-counts]').getByText('3 present').waitFor();
     // Nothing left that Get all could bring, until Check again asks anew for the refused one.
     expect(await page.locator('[data-get-all]').isDisabled()).toBe(true);

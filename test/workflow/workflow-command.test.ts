@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkflowModelJson } from '../../src/ipc/protocol.js';
 import { DEFAULT_IDS, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { startHubSimulator, type HubSimulator } from '../../src/simulator/huggingface/index.js';
 import { cli, daemonHome, spawnDaemon, type DaemonHome, type SpawnedDaemon } from '../support/daemon-process.js';
 import { CANARY_KEY, waitFor } from '../support/downloads.js';
 import { pngWithText } from './png-writer.js';
@@ -18,6 +19,7 @@ const uiNode = (id: number, type: string, widgets: unknown[], models?: object[])
 
 describe('comfyui-dl workflow, against a spawned daemon and the CivitAI simulator', () => {
   let sim: Simulator;
+  let hub: HubSimulator;
   let home: DaemonHome;
   let daemon: SpawnedDaemon;
   let bigDrive: string;
@@ -31,7 +33,8 @@ describe('comfyui-dl workflow, against a spawned daemon and the CivitAI simulato
 
   beforeAll(async () => {
     sim = await startSimulator();
-    home = daemonHome();
+    hub = await startHubSimulator();
+    home = daemonHome({ HF_ENDPOINT: hub.hubUrl });
     // A second drive ComfyUI also searches for checkpoints, and a tree that uses the legacy name for diffusion models.
     bigDrive = join(home.dir, 'big-drive');
     writeFileSync(join(home.dir, 'extra_model_paths.yaml'), `big:\n  base_path: ${bigDrive}\n  checkpoints: ckpt\n`);
@@ -101,6 +104,7 @@ describe('comfyui-dl workflow, against a spawned daemon and the CivitAI simulato
   afterAll(async () => {
     await daemon?.stop();
     await sim?.close();
+    await hub?.close();
     home?.cleanup();
   });
 
@@ -191,8 +195,8 @@ describe('comfyui-dl workflow, against a spawned daemon and the CivitAI simulato
     expect(`${r.stdout}${r.stderr}${(await cli(home, ['history', '--json'])).stdout}`).not.toContain(CANARY_KEY);
     expect(byName.get('sim-bad-hands.safetensors')).toMatchObject({ status: 'present', path: 'embeddings/sim-bad-hands.safetensors', job: { state: 'completed' } });
     expect(sha256(readFileSync(join(home.modelsDir, 'embeddings', 'sim-bad-hands.safetensors')))).toBe(sha256Of(DEFAULT_IDS.embedding.fileId));
-    // `add` does not take Hugging Face URLs yet: its answer is shown for that file, which stays missing.
-    expect(byName.get('ae.safetensors')).toMatchObject({ status: 'missing', job: null, error: { code: 'BAD_PARAMS', message: expect.stringContaining('huggingface.co is not CivitAI') } });
+    // A huggingface.co URL is asked of HF_ENDPOINT (the hub simulator here) and lands under the workflow's name.
+    expect(byName.get('ae.safetensors')).toMatchObject({ status: 'present', path: 'vae/ae.safetensors', job: { state: 'completed', source: 'huggingface' } });
     expect(r.models.filter((m) => m.status === 'unresolved').map((m) => m.name)).toEqual(['4x-UltraSharp.pth', 'mystery.safetensors', 'pulid_flux_v0.9.1.safetensors']);
   });
 
