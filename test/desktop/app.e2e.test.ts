@@ -196,7 +196,8 @@ const EXTRA: ModelSpec[] = [
     expect(await page.getByRole('alert').count()).toBe(0);
     sim.clearFaults();
     await page.locator('[data-list="finished"] [data-state="completed"]', { hasText: BIG.name }).waitFor({ timeout: 30_000 });
-  });
+  // Its waits add up past the default: a daemon stopped and started again, then a 96 MiB file to the end, on a busy CI.
+  }, 120_000);
 
   it('shows a failure in words with a Retry button, and Download again on the model page retries that job', async () => {
     const { modelId, versionId, fileId } = DEFAULT_IDS.embedding;

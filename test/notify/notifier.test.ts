@@ -37,8 +37,9 @@ describe('createNotifier on a private session bus', () => {
       icon: 'folder-download',
     });
     expect(sent._unsafeUnwrap()).toEqual({ id: 1 });
+    // The server reports each call on its own stdout, which can arrive after the D-Bus reply.
+    const [got] = await server.waitForCount(1);
     expect(server.received).toHaveLength(1);
-    const [got] = server.received;
     expect(got).toMatchObject({
       id: 1, appName: 'comfyui-dl', icon: 'folder-download', replacesId: 0, expireTimeout: -1, actions: [],
       summary: 'Update available: Juggernaut XL', body: 'Version “Ragnarok” (SDXL 1.0) — 6.6 GB ✓',
@@ -77,7 +78,8 @@ describe('createNotifier on a private session bus', () => {
     server = await startNotificationServer(bus.address, { capabilities: null });
     notifier = createNotifier({ busAddress: bus.address, appName: 'comfyui-dl' });
     expect((await notifier.notify({ summary: 'A & B', body: '<b>' })).isOk()).toBe(true);
-    expect(server.received[0]).toMatchObject({ summary: 'A & B', body: '<b>' });
+    const [got] = await server.waitForCount(1);
+    expect(got).toMatchObject({ summary: 'A & B', body: '<b>' });
   });
 
   it('reports NO_NOTIFICATION_SERVER when the bus works but nobody serves notifications', async () => {
@@ -92,7 +94,7 @@ describe('createNotifier on a private session bus', () => {
     expect((await notifier.notify({ summary: 'one', body: '' })).isOk()).toBe(true);
     notifier.close();
     expect((await notifier.notify({ summary: 'two', body: '' })).isOk()).toBe(true);
-    expect(server.received.map((r) => r.summary)).toEqual(['one', 'two']);
+    expect((await server.waitForCount(2)).map((r) => r.summary)).toEqual(['one', 'two']);
   });
 
   it('gives up on a notification server that never answers, within the timeout', async () => {
@@ -127,6 +129,7 @@ describe('createNotifier when the session bus goes away', () => {
     const notifier = createNotifier({ busAddress: shortLived.address, appName: 'comfyui-dl' });
     try {
       expect((await notifier.notify({ summary: 'before', body: '' })).isOk()).toBe(true);
+      await server.waitForCount(1);
       await shortLived.stop();
       const started = performance.now();
       const result = await notifier.notify({ summary: 'after', body: '' });
