@@ -12,3 +12,6 @@ interface Job {
 parentPort?.on('message', (job: Job) => {
   void inspectFileHere(job.path, job.fileName).then((result) => parentPort?.postMessage({ id: job.id, result }));
 });
+
+// Said once this thread's modules are loaded, so the caller's time budget covers reading and not start-up.
+parentPort?.postMessage({ ready: true });

@@ -65,8 +65,9 @@ export function createHeaderInspector(budget: HeaderBudget = HEADER_BUDGET): Hea
   const start = (): Worker => {
     // No inherited Node flags: the reader needs none, and some (--input-type) are refused in a worker.
     const w = new Worker(headerWorkerUrl(), { execArgv: [] });
-    w.on('message', (reply: { id: number; result: Inspection }) => {
-      if (worker === w && current?.id === reply.id) finish(reply.result);
+    w.on('message', (reply: { ready: true } | { id: number; result: Inspection }) => {
+      if ('ready' in reply) w.emit('ready');
+      else if (worker === w && current?.id === reply.id) finish(reply.result);
     });
     w.on('error', (e: Error) => {
       if (worker !== w) return;
@@ -98,7 +99,7 @@ export function createHeaderInspector(budget: HeaderBudget = HEADER_BUDGET): Hea
         finish(over(`took over ${budget.timeoutMs / 1000} s`));
       }, budget.timeoutMs);
     };
-    if (fresh) w.once('online', startClock);
+    if (fresh) w.once('ready', startClock);
     else startClock();
     w.postMessage({ id: job.id, path: job.path, fileName: job.fileName });
   };

@@ -3,10 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ok } from 'neverthrow';
 import { planSegments, transferFile, type TransferError, type TransferPlan } from '../../src/transfer/index.js';
-import { API_KEY, bigFileWorld, FILES, MiB, recorder, resolverFor, sha256, storageRanges } from './harness.js';
+import { API_KEY, bigFileWorld, clearFaultsWhenQuiet, FILES, MiB, recorder, resolverFor, sha256, storageRanges } from './harness.js';
 
 const w = bigFileWorld();
-afterEach(() => w.sim.clearFaults());
+afterEach(() => clearFaultsWhenQuiet(w.sim));
 
 let serial = 0;
 /** A fresh download of the big file with fast retries, and what it reported. */
@@ -199,7 +199,7 @@ describe('transferFile against storage faults', () => {
     w.sim.addFault({ kind: 'status', status: 404, target: 'storage', ...scope });
     const gone = await download();
     expect(gone.result._unsafeUnwrapErr()).toMatchObject({ code: 'HTTP_STATUS', status: 404, retryable: false });
-    w.sim.clearFaults();
+    await clearFaultsWhenQuiet(w.sim);
     w.sim.addFault({ kind: 'status', status: 500, target: 'storage', times: Infinity, ...scope });
     const failing = await download({ retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 } });
     expect(failing.result._unsafeUnwrapErr()).toMatchObject({ code: 'HTTP_STATUS', status: 500, retryable: true });

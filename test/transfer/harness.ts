@@ -140,3 +140,16 @@ export function bigFileWorld(): BigFileWorld {
   });
   return world;
 }
+
+/**
+ * Waits until the simulator has seen no new request for a while, then clears its faults. A transfer that gave up
+ * has aborted its connections, but a request already on the wire still reaches the server afterwards; without this
+ * it could take a fault meant for the next test.
+ */
+export async function clearFaultsWhenQuiet(sim: Simulator, quietMs = 150): Promise<void> {
+  for (let seen = -1; seen !== sim.requests.length;) {
+    seen = sim.requests.length;
+    await new Promise((resolve) => setTimeout(resolve, quietMs));
+  }
+  sim.clearFaults();
+}
