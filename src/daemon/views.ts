@@ -6,6 +6,7 @@ import type { IdentityRow } from '../projections/library.projection.js';
 import { ignoreKey, type UpdateRow } from '../projections/updates.projection.js';
 import { versionPresence, type VersionPresence } from '../projections/version-presence.js';
 import { versionPlacements } from '../projections/add-decision.js';
+import { formatHfRef } from '../huggingface/refs.js';
 
 export function jobJson(r: JobRow): JobJson {
   return {
@@ -127,6 +128,7 @@ export async function changedFiles(views: ViewQueries, entries: readonly Catalog
       repo: u.repo, repoPath: u.repo_path, revision: u.branch, installedCommit: u.installed_commit, latestCommit: u.latest_commit,
       installedSha256: u.installed_sha256, remoteSha256: u.latest_sha256, remoteGitBlobId: u.latest_git_blob, sizeBytes: u.size_bytes,
       title: u.title, committedAt: u.committed_at, path: installedAt(u.installed_sha256)?.path ?? null,
+      ref: formatHfRef({ repo: u.repo, revision: u.branch, path: u.repo_path }),
     }));
   return { replaced, huggingface };
 }

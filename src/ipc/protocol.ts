@@ -400,6 +400,8 @@ export const HfUpdateJsonSchema = z.object({
   committedAt: z.string().nullable(),
   /** Where the installed copy is. */
   path: z.string().nullable(),
+  /** What `updates get` (and `add`) take for this file: `hf://<repo>[@<branch>]/<path>`. */
+  ref: z.string(),
 });
 export type HfUpdateJson = z.infer<typeof HfUpdateJsonSchema>;
 

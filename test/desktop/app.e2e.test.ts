@@ -6,7 +6,7 @@ import { startGateway, type Gateway } from '../../src/gateway/index.js';
 import type { JobJson } from '../../src/ipc/protocol.js';
 import { projectRoot } from '../../src/lib/project-root.js';
 import { DEFAULT_IDS, defaultWorld, startSimulator, type ModelSpec, type Simulator } from '../../src/simulator/index.js';
-import { startHubSimulator, type HubSimulator } from '../../src/simulator/huggingface/index.js';
+import { HUB_FILES, HUB_IDS, startHubSimulator, type HubSimulator } from '../../src/simulator/huggingface/index.js';
 import { daemonHome, spawnDaemon, type DaemonHome, type SpawnedDaemon } from '../support/daemon-process.js';
 import { axeCheck } from './axe.js';
 import { CHROMIUM, CHROMIUM_ARGS, imageLoaded } from './browser.js';
@@ -307,6 +307,24 @@ const EXTRA: ModelSpec[] = [
     await page.locator('[data-check-again]').click();
     await page.locator('[data-get-all]', { hasText: 'Get all (1)' }).waitFor();
     expect(await listed.locator('[data-error]').count()).toBe(0);
+  });
+
+  it('lists a Hugging Face file that a newer commit changed, and Get fetches the new bytes beside the old ones', async () => {
+    const ref = `hf://${HUB_IDS.flux}/${HUB_FILES.fluxVae}`;
+    const added = await api<{ job: JobJson }>('add', { ref });
+    await expect.poll(async () => (await jobs()).find((j) => j.id === added.job.id)?.state, { timeout: 20_000 }).toBe('completed');
+    const commit = hub.commit(HUB_IDS.flux, { title: 'Retrained VAE', changes: [{ path: HUB_FILES.fluxVae }] });
+    await api('updates', { check: true });
+
+    await open('Updates');
+    const change = page.locator(`[data-hub-change="${ref}"]`);
+    await change.waitFor();
+    expect(await change.textContent()).toContain('Retrained VAE');
+    expect(await change.textContent()).toContain(commit.id.slice(0, 7));
+    expect(await page.getByText('Everything is up to date').count()).toBe(0);
+    await change.getByRole('button', { name: 'Get the new file' }).click();
+    await expect.poll(async () => (await jobs()).find((j) => j.revision === commit.id)?.state, { timeout: 20_000 }).toBe('completed');
+    await change.waitFor({ state: 'detached', timeout: 10_000 });
   });
 
   it('passes axe-core on every page in both themes, moves focus to each page heading, and has a skip link', async () => {

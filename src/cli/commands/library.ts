@@ -28,15 +28,12 @@ export function updatesJson(r: ResultOf<'updates'>): (Omit<AvailableUpdateJson, 
     ...r.huggingface.map((u) => ({
       modelId: null, installedVersionId: null, latestVersionId: null, latestVersionName: u.title ?? u.latestCommit?.slice(0, 12) ?? u.revision,
       publishedAt: u.committedAt, path: u.path, modelName: u.repo, baseModel: null,
-      source: 'huggingface', kind: 'commit', repo: u.repo, repoPath: u.repoPath, revision: u.revision, ref: hfRefOf(u),
+      source: 'huggingface', kind: 'commit', repo: u.repo, repoPath: u.repoPath, revision: u.revision, ref: u.ref,
       installedRevision: u.installedCommit, latestRevision: u.latestCommit, installedSha256: u.installedSha256, remoteSha256: u.remoteSha256,
     })),
   ];
 }
 
-/** How `updates` names a Hugging Face file, and what `updates get` takes for it. */
-const hfRefOf = (u: ResultOf<'updates'>['huggingface'][number]): string =>
-  `hf://${u.repo}${u.revision === 'main' ? '' : `@${u.revision}`}/${u.repoPath}`;
 
 export function registerLibrary(program: Command, ctx: CliContext): void {
   program
@@ -73,7 +70,7 @@ export function registerLibrary(program: Command, ctx: CliContext): void {
         printOut(`CivitAI replaced the file of version ${f.versionId} (model ${f.modelId}): ${f.path ?? 'your copy'} is ${f.installedSha256.slice(0, 12)}…, CivitAI now serves ${f.remoteSha256.slice(0, 12)}…; get it with \`comfyui-dl updates get ${f.modelId}\`\n`);
       }
       for (const u of r.huggingface) {
-        printOut(`a newer commit on ${u.revision} of ${u.repo} changed ${u.repoPath}${u.title ? ` ("${u.title}")` : ''}: ${u.path ?? 'your copy'} is from ${u.installedCommit.slice(0, 7)}, ${u.revision} now ${u.latestCommit?.slice(0, 7) ?? 'differs'}; get it with \`comfyui-dl updates get ${hfRefOf(u)}\`\n`);
+        printOut(`a newer commit on ${u.revision} of ${u.repo} changed ${u.repoPath}${u.title ? ` ("${u.title}")` : ''}: ${u.path ?? 'your copy'} is from ${u.installedCommit.slice(0, 7)}, ${u.revision} now ${u.latestCommit?.slice(0, 7) ?? 'differs'}; get it with \`comfyui-dl updates get ${u.ref}\`\n`);
       }
     });
   updates
