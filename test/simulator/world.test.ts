@@ -21,12 +21,13 @@ describe('publishVersion', () => {
     const version = sim.world.publishVersion(
       twoVersionLora.modelId,
       { id: 2099, name: 'v3.0', baseModel: 'SD 1.5', files: [{ id: 3099, name: 'simPixelArt_v30.safetensors', content: { format: 'safetensors', fixture: 'sd15-lora-kohya' } }] },
-      { listedAfterMs: 300 },
+      // Long enough that the first listing below lands inside it even on a loaded machine.
+      { listedAfterMs: 1500 },
     );
     expect(version.index).toBe(0);
     expect((await fetchJson(`${sim.apiUrl}/api/v1/model-versions/2099`)).status).toBe(200);
     expect(await versionIds(twoVersionLora.modelId)).toEqual([twoVersionLora.newerVersionId, twoVersionLora.olderVersionId]);
-    await sleep(350);
+    await sleep(1550);
     expect(await versionIds(twoVersionLora.modelId)).toEqual([2099, twoVersionLora.newerVersionId, twoVersionLora.olderVersionId]);
     expect((await fetchRaw(await signedUrl(sim, 2099))).status).toBe(200);
   });

@@ -24,7 +24,8 @@ describe('replay', () => {
       }),
       { numRuns: 60 },
     );
-  });
+  // 60 fresh SQLite stores: about 3 s alone, ten times that on a machine busy with other suites.
+  }, 120_000);
 
   it('catches up a view whose checkpoint fell behind, at start', async () => {
     const t = await openTempStore();
