@@ -29,7 +29,6 @@ export default tseslint.config(
   // Layers (ARCHITECTURE §1): the domain and the views are pure; only handlers and the daemon do I/O.
   {
     files: ['src/events/**/*.ts', 'src/lib/**/*.ts'],
-    ignores: ['src/lib/project-root.ts'],
     rules: layer([...io, ...effects, '**/store/**', '**/handlers/**', '**/ipc/**', '**/cli/**', '**/daemon/**', '**/projections/**'],
       'events/ and lib/ are pure: no I/O, no storage, no other layer'),
   },

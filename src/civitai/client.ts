@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { request, type Dispatcher } from 'undici';
 import { err, ok, ResultAsync, okAsync, type Result } from 'neverthrow';
 import type { z } from 'zod';
-import { projectRoot } from '../lib/project-root.js';
+import { projectRoot } from '../config/project-root.js';
 import {
   civitaiError,
   errorFromResponse,

@@ -11,7 +11,7 @@ import { createEventStore, type EventStore } from '../store/event-store.js';
 import { createStreamCommands } from '../store/stream-commands.js';
 import { liveFrom, type LiveItem } from '../store/live.js';
 import { toEventJson } from './event-json.js';
-import type { Log } from './log.js';
+import type { Log } from '../lib/log.js';
 import { concatMap, Subject } from 'rxjs';
 import { createCivitaiClient } from '../civitai/client.js';
 import { createHfClient } from '../huggingface/client.js';
@@ -33,10 +33,10 @@ import { buildMethods, liveSetting, type LibraryHandlers } from './methods.js';
 import { jobJson, viewQueries } from './views.js';
 import { createJobFrames } from './job-frames.js';
 import type { JobJson } from '../ipc/protocol.js';
-import { acquireDataDirLock } from './data-dir-lock.js';
-import { checkEventLog } from './event-log-check.js';
+import { acquireDataDirLock } from '../data-dir/lock.js';
+import { checkEventLog } from '../data-dir/event-log-check.js';
 import type { DaemonSettings } from './settings.js';
-import { PACKAGE_VERSION as VERSION } from '../lib/project-root.js';
+import { PACKAGE_VERSION as VERSION } from '../config/project-root.js';
 
 export interface RunningDaemon {
   readonly store: EventStore;

@@ -17,7 +17,7 @@ import type { StreamCommands } from '../store/stream-commands.js';
 import type { Scheduler } from '../handlers/download/scheduler.js';
 import { toEventJson } from './event-json.js';
 import type { DaemonSettings } from './settings.js';
-import { PACKAGE_VERSION as VERSION } from '../lib/project-root.js';
+import { PACKAGE_VERSION as VERSION } from '../config/project-root.js';
 
 export interface MethodContext {
   readonly store: EventStore;

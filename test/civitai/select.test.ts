@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { modelSchema, type Model, type ModelFile } from '../../src/civitai/schemas.js';
 import { fileSha256, fileSizeBytes, newestVersion, selectFile } from '../../src/civitai/select.js';
-import { projectRoot } from '../../src/lib/project-root.js';
+import { projectRoot } from '../../src/config/project-root.js';
 
 const model1102 = modelSchema.parse(JSON.parse(readFileSync(join(projectRoot(), 'fixtures/civitai/model-1102.json'), 'utf8')));
 const v1292 = model1102.modelVersions.find((v) => v.id === 1292)!;

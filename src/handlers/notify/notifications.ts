@@ -1,7 +1,7 @@
 // Desktop notifications for what happens from now on: updates found, downloads done or failed. Each one sent
 // is recorded as `notification.sent` under its key, so no restart or replay ever sends it twice.
 import { concatMap, EMPTY, from, type Subscription } from 'rxjs';
-import type { Log } from '../../daemon/log.js';
+import type { Log } from '../../lib/log.js';
 import type { StoredEvent } from '../../events/envelope.js';
 import type { Notifier } from '../../notify/notifier.js';
 import type { OpenedDatabase } from '../../store/database.js';

@@ -5,7 +5,7 @@ import { isAbsolute, join, relative, sep } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
 import type { CivitaiClient } from '../../civitai/client.js';
-import type { Log } from '../../daemon/log.js';
+import type { Log } from '../../lib/log.js';
 import type { NewEvent } from '../../events/envelope.js';
 import { createHashPool } from '../../hashing/index.js';
 import { decideHash, hashCacheEntry, hashCacheKey, indexHashCache, RACY_WINDOW_MS, type FileIdentity } from '../../scan/hash-cache.js';

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { CivitaiClient } from '../../civitai/client.js';
-import type { Log } from '../../daemon/log.js';
+import type { Log } from '../../lib/log.js';
 import type { NewEvent, StoredEvent } from '../../events/envelope.js';
 import { ignoreKey } from '../../projections/updates.projection.js';
 import type { OpenedDatabase } from '../../store/database.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLog } from '../../src/daemon/log.js';
+import { createLog } from '../../src/lib/log.js';
 
 describe('the daemon log', () => {
   it('writes one line per message, without control characters, credentials or the key', () => {

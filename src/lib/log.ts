@@ -1,5 +1,5 @@
-import { redact } from '../lib/redact.js';
-import { plainText } from '../lib/terminal-text.js';
+import { redact } from './redact.js';
+import { plainText } from './terminal-text.js';
 
 export type Log = (message: string) => void;
 
