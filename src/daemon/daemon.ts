@@ -10,7 +10,7 @@ import { openDatabase } from '../store/database.js';
 import { createEventStore, type EventStore } from '../store/event-store.js';
 import { createStreamCommands } from '../store/stream-commands.js';
 import { liveFrom, type LiveItem } from '../store/live.js';
-import { toEventJson } from './event-json.js';
+import { toEventJson } from '../api/event-json.js';
 import type { Log } from '../lib/log.js';
 import { concatMap, Subject } from 'rxjs';
 import { createCivitaiClient } from '../civitai/client.js';
@@ -29,13 +29,13 @@ import { writeSidecarWithPreview } from '../handlers/download/sidecar.js';
 import { modelForSidecar } from '../handlers/sidecar/model-data.js';
 import { extraScanRoots } from '../routing/destinations.js';
 import { loadModelRoots } from '../routing/destinations-io.js';
-import { buildMethods, liveSetting, type LibraryHandlers } from './methods.js';
-import { jobJson, viewQueries } from './views.js';
-import { createJobFrames } from './job-frames.js';
+import { buildMethods, liveSetting, type LibraryHandlers } from '../api/methods.js';
+import { jobJson, viewQueries } from '../views/queries.js';
+import { createJobFrames } from '../api/job-frames.js';
 import type { JobJson } from '../ipc/protocol.js';
 import { acquireDataDirLock } from '../data-dir/lock.js';
 import { checkEventLog } from '../data-dir/event-log-check.js';
-import type { DaemonSettings } from './settings.js';
+import type { DaemonSettings } from '../api/settings.js';
 import { PACKAGE_VERSION as VERSION } from '../config/project-root.js';
 
 export interface RunningDaemon {

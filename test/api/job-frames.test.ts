@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createJobFrames } from '../../src/daemon/job-frames.js';
+import { createJobFrames } from '../../src/api/job-frames.js';
 import type { StoredEvent } from '../../src/events/envelope.js';
 import type { JobJson } from '../../src/ipc/protocol.js';
 

@@ -12,7 +12,7 @@ import { formatHfRef } from '../huggingface/refs.js';
 import { modelFileSchema } from '../civitai/schemas.js';
 import { fileSha256 } from '../civitai/select.js';
 import type { EventStore } from '../store/event-store.js';
-import { changedFiles, libraryState, type ViewQueries } from './views.js';
+import { changedFiles, libraryState, type ViewQueries } from '../views/queries.js';
 
 export interface LibraryMethodDeps {
   readonly store: EventStore;

@@ -17,7 +17,7 @@ import type { StreamCommands } from '../store/stream-commands.js';
 import { classifyModelUrl } from '../workflow/url-kind.js';
 import { judgeModel, needsHashLookup, type HashLookup, type Landing } from '../workflow/verdict.js';
 import { pinnedTargetKey, unfinishedJobsByTarget } from './download-methods.js';
-import type { ViewQueries } from './views.js';
+import type { ViewQueries } from '../views/queries.js';
 
 export interface WorkflowMethodDeps {
   readonly commands: StreamCommands;

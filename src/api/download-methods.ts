@@ -11,7 +11,7 @@ import { decideAdd, type AddDecision, type AddedFile } from '../projections/add-
 import { resolveWith, type ResolvedDownload, type SourceRef, type Sources } from '../sources/source.js';
 import { normalizePinnedTarget, type PinnedTarget } from '../routing/pinned-destination.js';
 import type { StreamCommands } from '../store/stream-commands.js';
-import { catalogJson, changedFiles, jobJson, libraryState, type ViewQueries } from './views.js';
+import { catalogJson, changedFiles, jobJson, libraryState, type ViewQueries } from '../views/queries.js';
 
 export interface DownloadMethodDeps {
   readonly commands: StreamCommands;

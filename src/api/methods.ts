@@ -8,7 +8,7 @@ import { workflowMethods } from './workflow-methods.js';
 import type { Scanner } from '../handlers/scan/scanner.js';
 import type { UpdatePoller } from '../handlers/updates/poller.js';
 import { libraryMethods, verifyMethod } from './library-methods.js';
-import { libraryState, type ViewQueries } from './views.js';
+import { libraryState, type ViewQueries } from '../views/queries.js';
 import type { IpcStats, MethodHandlers } from '../ipc/server.js';
 import type { ConfigReport } from '../ipc/protocol.js';
 import type { OpenedDatabase } from '../store/database.js';
