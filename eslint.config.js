@@ -39,6 +39,16 @@ export default tseslint.config(
       }],
     },
   },
+  // Handlers and the API read the views through src/views, so each view's columns are read in one place.
+  {
+    files: ['src/handlers/**/*.ts', 'src/api/**/*.ts', 'src/daemon/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: 'Literal[value=/^view_/]',
+        message: 'read the views through the queries in src/views',
+      }],
+    },
+  },
   {
     files: ['desktop/src/**/*.ts'],
     rules: layer(['better-sqlite3', 'kysely', '**/store/**', '**/projections/**', '**/handlers/**', '**/daemon/**', '**/api/**'],

@@ -57,6 +57,35 @@ export function viewQueries(db: OpenedDatabase) {
     hfUpdates: () => k.selectFrom('view_hf_updates').selectAll().orderBy('key').execute(),
     setting: async (key: string): Promise<string | undefined> =>
       (await k.selectFrom('view_settings').select('value').where('key', '=', key).executeTakeFirst())?.value,
+    /** A model's name as CivitAI's identification gave it, else as a catalog entry recorded it. */
+    modelName: async (modelId: number): Promise<string | null> =>
+      (await k.selectFrom('view_identity').select('model_name').where('model_id', '=', modelId).where('model_name', 'is not', null).executeTakeFirst())?.model_name
+      ?? (await k.selectFrom('view_catalog').select('model_name').where('model_id', '=', modelId).where('model_name', 'is not', null).executeTakeFirst())?.model_name
+      ?? null,
+    jobNames: (id: string) =>
+      k.selectFrom('view_jobs').select(['model_name', 'version_name', 'file_name']).where('id', '=', id).executeTakeFirst(),
+    notificationSent: async (key: string): Promise<boolean> =>
+      (await k.selectFrom('view_notifications').select('key').where('key', '=', key).executeTakeFirst()) !== undefined,
+    /** Files on disk with the identity the library knows for their bytes, if any. */
+    presentFilesWithIdentity: () =>
+      k.selectFrom('view_catalog as c')
+        .leftJoin('view_identity as i', (join) => join.onRef('i.sha256', '=', 'c.sha256').on('i.known', '=', 1))
+        .select(['c.sha256', 'c.job_id', 'c.model_id', 'c.version_id', 'c.base_model', 'i.model_id as i_model_id', 'i.version_id as i_version_id', 'i.base_model as i_base_model'])
+        .where('c.missing', '=', 0)
+        .execute(),
+    /** Files on disk that a download from Hugging Face placed. */
+    presentHfDownloads: () =>
+      k.selectFrom('view_catalog').select(['job_id', 'sha256'])
+        .where('source', '=', 'huggingface').where('missing', '=', 0).where('job_id', 'is not', null)
+        .execute(),
+    /** Every catalog entry's place and bytes, missing ones included. */
+    catalogPresence: () => k.selectFrom('view_catalog').select(['path', 'sha256', 'missing']).execute(),
+    /** The bytes of every catalog entry that came from Hugging Face, whether on disk or not. */
+    hfCatalogSha256s: async (): Promise<Set<string>> =>
+      new Set((await k.selectFrom('view_catalog').select('sha256').where('source', '=', 'huggingface').execute()).map((r) => r.sha256)),
+    hashCache: () => k.selectFrom('view_hash_cache').selectAll().execute(),
+    /** Every answer CivitAI gave about a hash, known or not. */
+    identityChecks: () => k.selectFrom('view_identity').select(['sha256', 'known', 'checked_at']).execute(),
   };
 }
 export type ViewQueries = ReturnType<typeof viewQueries>;

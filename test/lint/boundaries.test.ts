@@ -52,6 +52,7 @@ const eslintFixtures: readonly { fixture: string; as: string; message: RegExp }[
   { fixture: 'cli-prints-through-output', as: 'src/cli/commands/fixture.ts', message: /src\/cli\/output\.ts/ },
   { fixture: 'desktop-through-gateway', as: 'desktop/src/fixture.ts', message: /only through the gateway/ },
   { fixture: 'extension-through-gateway', as: 'extension/src/fixture.ts', message: /only through the gateway/ },
+  { fixture: 'views-through-queries', as: 'src/handlers/scan/fixture.ts', message: /queries in src\/views/ },
 ];
 
 describe('the lint rules on code (ESLint)', () => {
