@@ -11,7 +11,7 @@ import { modelSearchDirs, type FolderAliases, type ModelDir, type ModelRoots } f
 import { loadModelRoots } from '../routing/destinations-io.js';
 import { canonicalFolderKey } from '../routing/folders.js';
 import { redactDeep } from '../lib/redact.js';
-import { joinPath } from '../routing/posix-path.js';
+import { joinPath } from '../lib/paths.js';
 import { comfyLookupName, folderSearchDirs, normalizePinnedTarget, pinnedDestination, pinnedFolderKey, type PinnedTarget } from '../routing/pinned-destination.js';
 import type { StreamCommands } from '../store/stream-commands.js';
 import { classifyModelUrl } from '../workflow/url-kind.js';
