@@ -1,7 +1,7 @@
 import type { StoredEvent } from '../events/envelope.js';
 import type { EventJson } from '../ipc/protocol.js';
 
-/** The public event shape of `history` and `watch` (ARCHITECTURE §5). */
+/** The public event shape of `history` and `watch` (ARCHITECTURE.md §5). */
 export function toEventJson(e: StoredEvent): EventJson {
   return {
     position: e.position,

@@ -2,7 +2,7 @@ import { err, ok, type Result } from 'neverthrow';
 import type { DomainEvent, EventDataOf } from './index.js';
 
 /**
- * The one vocabulary of a job's state (ARCHITECTURE §8), used by the decider, the queue view and every client.
+ * The one vocabulary of a job's state (ARCHITECTURE.md §8), used by the decider, the queue view and every client.
  * `none` is a stream that does not exist yet.
  */
 export type JobState = 'queued' | 'resolving' | 'downloading' | 'waiting' | 'paused' | 'verifying' | 'completed' | 'failed' | 'cancelled';
@@ -218,7 +218,7 @@ export function decideJob(state: JobFold, command: JobCommand, jobId: string): R
 
 // --- what the job runner records ------------------------------------------------------------------------------
 
-/** Capped exponential backoff with jitter for automatic retries (ARCHITECTURE §8). */
+/** Capped exponential backoff with jitter for automatic retries (ARCHITECTURE.md §8). */
 export interface RetrySchedule {
   /** The first retry comes within this long. */
   readonly firstDelayMs: number;

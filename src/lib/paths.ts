@@ -1,4 +1,4 @@
-// Model paths as the routing decision compares them: node:path's POSIX functions, with the two rules they lack.
+// Model paths as the routing decision compares them: node:path's POSIX functions, with what they lack.
 import { posix } from 'node:path';
 
 /** posix.normalize without a trailing slash, so one folder has one spelling and compares equal as a string. */
