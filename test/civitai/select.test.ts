@@ -52,7 +52,7 @@ describe('selectFile', () => {
     const e = selectFile(v1292.files, { kind: 'query', format: 'GGUF' }, 'Version 1292')._unsafeUnwrapErr();
     expect(e.code).toBe('NO_FILE');
     expect(e.message).toContain('Version 1292 has no file with format=GGUF. Its files:');
-    expect(e.message).toMatch(/\n {2}5149 {2}synthwavepunk_v3Alpha\.ckpt {2}\(Model, format=PickleTensor size=full fp=fp16, [\d.]+ MB\)/);
+    expect(e.message).toMatch(/\n {2}5149 {2}synthwavepunk_v3Alpha\.ckpt {2}\(Model, format=PickleTensor size=full fp=fp16, [\d.]+ [KMG]iB\)/);
     expect(e.message.split('\n').filter((line) => line.startsWith('  '))).toHaveLength(v1292.files.length);
     expect(e.message).toMatch(/--fp, --format and --size/);
     expect(selectFile([], undefined, 'v')._unsafeUnwrapErr().message).toContain('(none: CivitAI lists no downloadable file)');
