@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 
 /** Rooms without effects: the event catalogue and deciders, the projections, the classifier, shared helpers. */
-const PURE = '^src/(events|projections|lib)/|^src/routing/(classify|decide)[^/]*[.]ts$';
+const PURE = '^src/(events|projections|lib|http)/|^src/routing/(classify|decide)[^/]*[.]ts$';
 /** Node modules that touch the world; `path` is allowed for its POSIX string functions (see eslint.config.js). */
 const IO_CORE = '^(assert|async_hooks|child_process|cluster|crypto|dgram|diagnostics_channel|dns|fs|fs/promises|http|http2|https|inspector|module|net|os|perf_hooks|process|readline|repl|stream|timers|timers/promises|tls|tty|url|util|v8|vm|wasi|worker_threads|zlib)$';
 

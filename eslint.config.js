@@ -30,7 +30,7 @@ export default tseslint.config(
   // (.dependency-cruiser.cjs), dynamic import() included. What the graph cannot see is checked here: a pure room may
   // do path arithmetic with node:path's POSIX functions, but not reach the platform's own path flavour through it.
   {
-    files: ['src/events/**/*.ts', 'src/projections/**/*.ts', 'src/lib/**/*.ts', 'src/routing/classify*.ts', 'src/routing/decide*.ts'],
+    files: ['src/events/**/*.ts', 'src/projections/**/*.ts', 'src/lib/**/*.ts', 'src/http/**/*.ts', 'src/routing/classify*.ts', 'src/routing/decide*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         paths: ['node:path', 'path'].map((name) => ({

@@ -19,7 +19,7 @@ import {
   type CivitaiError,
   type RequestContext,
 } from './errors.js';
-import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from '../http/retry.js';
 import {
   civitaiIdSchema,
   modelSchema,

@@ -8,7 +8,7 @@ import { HubApiError, modelInfo, pathsInfo } from '@huggingface/hub';
 import { err, ok, ResultAsync, type Result } from 'neverthrow';
 import type { Dispatcher } from 'undici';
 import { defaultUserAgent } from '../civitai/client.js';
-import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from '../civitai/retry.js';
+import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from '../http/retry.js';
 import {
   errorFromHubResponse,
   hubNetworkError,

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { backoffDelayMs, isRetryable, parseRetryAfter, retryDelayMs, type RetryPolicy } from '../../src/civitai/retry.js';
+import { backoffDelayMs, isRetryable, parseRetryAfter, retryDelayMs, type RetryPolicy } from '../../src/http/retry.js';
 import type { CivitaiError } from '../../src/civitai/errors.js';
 
 const policy: RetryPolicy = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1000, maxRetryAfterMs: 5000 };
