@@ -1,5 +1,5 @@
-// When and how long to wait before retrying a CivitAI (or Hugging Face Hub) request. Pure: the caller supplies
-// randomness and time.
+// When and how long to wait before trying again: the one backoff of API requests, transfers and job retries, and
+// the one reading of Retry-After. Pure: the caller supplies randomness and time.
 
 /** Any source's failure: the codes RATE_LIMITED, SERVER and NETWORK are transient in every client. */
 export interface RetryableError {
@@ -39,10 +39,22 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
 
-/** Exponential backoff with full jitter: uniform in [0, min(cap, base·2^retryIndex)). */
+/**
+ * How a backoff window is spread: `full`, anywhere in [0, window), for API requests (many callers, short pauses);
+ * `upper-half`, in [window/2, window], for transfers and job retries, which should never go again at once and whose
+ * connections, failing together, should not retry together.
+ */
+export type Jitter = 'full' | 'upper-half';
+
+/** Capped exponential backoff: the n-th retry in a row (1-based) waits within min(cap, first·2^(n-1)). */
+export function jitteredBackoffMs(retry: number, firstMs: number, capMs: number, jitter: Jitter, random: () => number): number {
+  const window = Math.min(capMs, firstMs * 2 ** Math.max(0, retry - 1));
+  return jitter === 'full' ? Math.floor(random() * window) : window / 2 + random() * (window / 2);
+}
+
+/** An API request's backoff: full jitter, uniform in [0, min(cap, base·2^retryIndex)). */
 export function backoffDelayMs(retryIndex: number, policy: RetryPolicy, random: () => number): number {
-  const window = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retryIndex);
-  return Math.floor(random() * window);
+  return jitteredBackoffMs(retryIndex + 1, policy.baseDelayMs, policy.maxDelayMs, 'full', random);
 }
 
 /** Transient failures: rate limits, server errors (5xx, Cloudflare 52x) and the network. */
