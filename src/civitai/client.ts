@@ -19,7 +19,7 @@ import {
   type CivitaiError,
   type RequestContext,
 } from './errors.js';
-import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from '../http/retry.js';
+import { DEFAULT_RETRY_POLICY, retrying, type RetryPolicy } from '../http/retry.js';
 import {
   civitaiIdSchema,
   modelSchema,
@@ -256,16 +256,7 @@ export function createCivitaiClient(options: CivitaiClientOptions): CivitaiClien
   }
 
   function withRetries<T>(attempt: () => Promise<Result<T, CivitaiError>>): ResultAsync<T, CivitaiError> {
-    const run = async (): Promise<Result<T, CivitaiError>> => {
-      for (let failures = 1; ; failures++) {
-        const result = await attempt();
-        if (result.isOk()) return result;
-        const delay = retryDelayMs(result.error, failures, policy, random);
-        if (delay === undefined) return result;
-        await sleep(delay);
-      }
-    };
-    return new ResultAsync(run());
+    return new ResultAsync(retrying(attempt, policy, random, (ms) => sleep(ms)));
   }
 
   function getJson<S extends z.ZodType>(url: URL, schema: S, what: string, body?: unknown): ResultAsync<z.output<S>, CivitaiError> {

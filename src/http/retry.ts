@@ -1,5 +1,6 @@
 // When and how long to wait before trying again: the one backoff of API requests, transfers and job retries, and
 // the one reading of Retry-After. Pure: the caller supplies randomness and time.
+import type { Result } from 'neverthrow';
 
 /** Any source's failure: the codes RATE_LIMITED, SERVER and NETWORK are transient in every client. */
 export interface RetryableError {
@@ -76,4 +77,23 @@ export function retryDelayMs(
   const asked = error.retryAfterMs;
   if (asked !== undefined) return asked <= policy.maxRetryAfterMs ? asked : undefined;
   return backoffDelayMs(failures - 1, policy, random);
+}
+
+/**
+ * Tries until an answer comes, the failure is not transient, or the policy gives up, pausing between tries as
+ * retryDelayMs says. `wait` is the caller's timer (pure here); the last failure is what a caller that gives up sees.
+ */
+export async function retrying<T, E extends RetryableError>(
+  attempt: () => Promise<Result<T, E>>,
+  policy: RetryPolicy,
+  random: () => number,
+  wait: (ms: number) => Promise<unknown>,
+): Promise<Result<T, E>> {
+  for (let failures = 1; ; failures++) {
+    const result = await attempt();
+    if (result.isOk()) return result;
+    const delay = retryDelayMs(result.error, failures, policy, random);
+    if (delay === undefined) return result;
+    await wait(delay);
+  }
 }

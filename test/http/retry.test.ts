@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { backoffDelayMs, isRetryable, jitteredBackoffMs, parseRetryAfter, retryDelayMs, type RetryPolicy } from '../../src/http/retry.js';
+import { err, ok } from 'neverthrow';
+import { backoffDelayMs, isRetryable, jitteredBackoffMs, parseRetryAfter, retryDelayMs, retrying, type RetryPolicy } from '../../src/http/retry.js';
 import { DEFAULT_RETRY_SCHEDULE, retryDelayMs as jobRetryDelayMs } from '../../src/events/download.decider.js';
 import { backoffDelayMs as transferBackoffMs } from '../../src/transfer/retry.js';
 import type { CivitaiError } from '../../src/civitai/errors.js';
@@ -83,5 +84,26 @@ describe('one backoff for requests, transfers and job retries', () => {
       expect(jobRetryDelayMs(n, DEFAULT_RETRY_SCHEDULE, 0.25))
         .toBe(Math.round(jitteredBackoffMs(n, DEFAULT_RETRY_SCHEDULE.firstDelayMs, DEFAULT_RETRY_SCHEDULE.maxDelayMs, 'upper-half', () => 0.25)));
     }
+  });
+});
+
+describe('retrying', () => {
+  const failure = (code: string, retryAfterMs?: number) => ({ code, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+
+  it('tries again after each transient failure, with the pauses the policy gives, until an answer comes', async () => {
+    const answers = [err(failure('SERVER')), err(failure('RATE_LIMITED', 1500)), ok('done')];
+    const waits: number[] = [];
+    const result = await retrying(async () => answers.shift()!, policy, () => 0.5, async (ms) => { waits.push(ms); });
+    expect(result._unsafeUnwrap()).toBe('done');
+    expect(waits).toEqual([50, 1500]);
+  });
+
+  it('gives up at once on a failure no retry can fix, and after the policy\'s attempts on transient ones', async () => {
+    let tries = 0;
+    const permanent = await retrying(async () => { tries++; return err(failure('NOT_FOUND')); }, policy, () => 0, async () => undefined);
+    expect([permanent._unsafeUnwrapErr().code, tries]).toEqual(['NOT_FOUND', 1]);
+    tries = 0;
+    const transient = await retrying(async () => { tries++; return err(failure('NETWORK')); }, policy, () => 0, async () => undefined);
+    expect([transient._unsafeUnwrapErr().code, tries]).toEqual(['NETWORK', policy.maxAttempts]);
   });
 });
