@@ -17,3 +17,6 @@ export function projectRoot(from: string = import.meta.url): string {
 export const PACKAGE_VERSION: string = (
   JSON.parse(readFileSync(join(projectRoot(import.meta.url), 'package.json'), 'utf8')) as { version: string }
 ).version;
+
+/** `comfyui-dl/<version> (+homepage)`: descriptive and plainly not a browser, for every HTTP request the tool makes. */
+export const USER_AGENT = `comfyui-dl/${PACKAGE_VERSION} (+https://github.com/comfyui-dl/comfyui-dl)`;

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { HubApiError, modelInfo, pathsInfo } from '@huggingface/hub';
 import { err, ok, ResultAsync, type Result } from 'neverthrow';
 import type { Dispatcher } from 'undici';
-import { defaultUserAgent } from '../civitai/client.js';
+import { USER_AGENT } from '../config/project-root.js';
 import { DEFAULT_RETRY_POLICY, retrying, type RetryPolicy } from '../http/retry.js';
 import {
   errorFromHubResponse,
@@ -152,7 +152,7 @@ export function createHfClient(options: HfClientOptions = {}): HfClient {
   const fetchOptions = {
     endpoint,
     token,
-    userAgent: options.userAgent ?? defaultUserAgent(),
+    userAgent: options.userAgent ?? USER_AGENT,
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     ...(options.dispatcher !== undefined ? { dispatcher: options.dispatcher } : {}),
   };
