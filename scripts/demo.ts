@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { connectIpc } from '../src/ipc/client.js';
-import { projectRoot } from '../src/lib/project-root.js';
+import { projectRoot } from '../src/config/project-root.js';
 import { DEFAULT_IDS, startSimulator } from '../src/simulator/index.js';
 import { HUB_FILES, HUB_IDS, startHubSimulator } from '../src/simulator/huggingface/index.js';
 

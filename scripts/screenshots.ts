@@ -10,7 +10,7 @@ import { startGateway } from '../src/gateway/index.js';
 import type { Result } from 'neverthrow';
 import { connectIpc } from '../src/ipc/client.js';
 import type { JobJson } from '../src/ipc/protocol.js';
-import { projectRoot } from '../src/lib/project-root.js';
+import { projectRoot } from '../src/config/project-root.js';
 import { DEFAULT_IDS, defaultWorld, startSimulator, type ModelSpec } from '../src/simulator/index.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../test/desktop/browser.js';
 import { daemonHome, spawnDaemon } from '../test/support/daemon-process.js';

@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectIpc } from '../../src/ipc/client.js';
-import { projectRoot } from '../../src/lib/project-root.js';
+import { projectRoot } from '../../src/config/project-root.js';
 import { processCpuSeconds, runMeasured, startProcess, stopProcess, type Sample } from './proc.js';
 
 const bin = join(projectRoot(import.meta.url), 'bin', 'comfyui-dl');

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startGateway } from '../../src/gateway/index.js';
 import { connectIpc } from '../../src/ipc/client.js';
-import { projectRoot } from '../../src/lib/project-root.js';
+import { projectRoot } from '../../src/config/project-root.js';
 import { defaultWorld, startSimulator, type ModelSpec } from '../../src/simulator/index.js';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../test/desktop/browser.js';
 import { daemonHome, spawnDaemon } from '../../test/support/daemon-process.js';

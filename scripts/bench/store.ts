@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventRegistry } from '../../src/events/index.js';
-import { projectRoot } from '../../src/lib/project-root.js';
+import { projectRoot } from '../../src/config/project-root.js';
 import { projections } from '../../src/projections/index.js';
 import { openDatabase } from '../../src/store/database.js';
 import { createEventStore } from '../../src/store/event-store.js';

@@ -3,7 +3,7 @@
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { projectRoot } from '../../src/lib/project-root.js';
+import { projectRoot } from '../../src/config/project-root.js';
 
 /** The extension's sources; `dist/` beside them is the shipped build. */
 export const EXTENSION_SOURCE = join(projectRoot(import.meta.url), 'extension');

@@ -1,25 +1,19 @@
 // The CivitAI REST client: metadata lookups and resolution of the download endpoint to a presigned storage URL.
 // The key is sent only to the API origin, and the client never follows redirects itself, so it cannot leak the
-// key to the storage host. Every failure is a CivitaiError value; retries follow the policy in retry.ts.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// key to the storage host (see transport.ts). Every failure is a CivitaiError value; retries follow src/http/retry.ts.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { err, ok, ResultAsync, okAsync, type Result } from 'neverthrow';
 import type { z } from 'zod';
-import { projectRoot } from '../lib/project-root.js';
+import { USER_AGENT } from '../config/project-root.js';
 import {
   civitaiError,
-  errorFromResponse,
-  invalidResponse,
   isHtmlContentType,
-  isJsonContentType,
-  networkError,
   unexpectedBody,
   type CivitaiError,
   type RequestContext,
 } from './errors.js';
-import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY_POLICY, retrying, type RetryPolicy } from '../http/retry.js';
 import {
   civitaiIdSchema,
   modelSchema,
@@ -30,6 +24,7 @@ import {
   type ModelVersion,
 } from './schemas.js';
 import { fileNameFromSignedUrl } from './content-disposition.js';
+import { createTransport, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT_MS, discard, ERROR_BODY_BYTES, header } from './transport.js';
 
 export interface CivitaiClientOptions {
   /** Where the API lives, e.g. https://civitai.com (or a simulator on 127.0.0.1). */
@@ -97,35 +92,7 @@ export interface CivitaiClient {
 }
 
 const BATCH_SIZE = 100;
-const DEFAULT_TIMEOUT_MS = 30_000;
-const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
-/** Error pages and unexpected bodies are read this far at most: enough for a message, never a model file. */
-const ERROR_BODY_BYTES = 64 * 1024;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-
-let cachedUserAgent: string | undefined;
-
-/** `comfyui-dl/<version> (+homepage)`: descriptive and plainly not a browser. */
-export function defaultUserAgent(): string {
-  if (cachedUserAgent === undefined) {
-    const pkg = JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version?: unknown };
-    const version = typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-    cachedUserAgent = `comfyui-dl/${version} (+https://github.com/comfyui-dl/comfyui-dl)`;
-  }
-  return cachedUserAgent;
-}
-
-interface RawResponse {
-  readonly url: URL;
-  readonly status: number;
-  readonly headers: Record<string, string | string[] | undefined>;
-  readonly body: Dispatcher.ResponseData['body'];
-}
-
-function header(headers: RawResponse['headers'], name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
 
 export function createCivitaiClient(options: CivitaiClientOptions): CivitaiClient {
   const base = new URL(options.baseUrl);
@@ -133,12 +100,16 @@ export function createCivitaiClient(options: CivitaiClientOptions): CivitaiClien
   const basePath = base.pathname.replace(/\/+$/, '');
   const apiKey = options.apiKey !== undefined && options.apiKey !== '' ? options.apiKey : undefined;
   const secrets = apiKey !== undefined ? [apiKey] : [];
-  const userAgent = options.userAgent ?? defaultUserAgent();
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const random = options.random ?? Math.random;
   const now = options.now ?? Date.now;
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const { send, readCapped, failure, json } = createTransport({
+    apiOrigin, apiKey, secrets, now,
+    userAgent: options.userAgent ?? USER_AGENT,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    ...(options.dispatcher !== undefined ? { dispatcher: options.dispatcher } : {}),
+  });
 
   const context = (what: string): RequestContext => ({ what, keySent: apiKey !== undefined, secrets });
 
@@ -148,124 +119,8 @@ export function createCivitaiClient(options: CivitaiClientOptions): CivitaiClien
     return url;
   }
 
-  async function send(
-    url: URL,
-    ctx: RequestContext,
-    init: { method: 'GET' | 'POST'; body?: string; accept: string },
-  ): Promise<Result<RawResponse, CivitaiError>> {
-    const headers: Record<string, string> = { 'user-agent': userAgent, accept: init.accept };
-    // Defence in depth: whatever URL reaches this point, the key only ever goes to the API origin.
-    if (apiKey !== undefined && url.origin === apiOrigin) headers.authorization = `Bearer ${apiKey}`;
-    if (init.body !== undefined) headers['content-type'] = 'application/json';
-    const requestOptions = {
-      method: init.method,
-      headers,
-      body: init.body ?? null,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      // Disables redirect-following even if the caller's dispatcher composes undici's redirect interceptor.
-      maxRedirections: 0,
-      ...(options.dispatcher !== undefined ? { dispatcher: options.dispatcher } : {}),
-    };
-    try {
-      const response = await request(url, requestOptions);
-      return ok({ url, status: response.statusCode, headers: response.headers, body: response.body });
-    } catch (cause) {
-      return err(networkError(cause, ctx));
-    }
-  }
-
-  /** Reads at most `limit` bytes; beyond it the body is abandoned and `truncated` is set. */
-  async function readCapped(
-    response: RawResponse,
-    limit: number,
-  ): Promise<Result<{ text: string; truncated: boolean }, unknown>> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    try {
-      for await (const chunk of response.body) {
-        const buffer = chunk as Buffer;
-        size += buffer.length;
-        if (size > limit) {
-          chunks.push(buffer.subarray(0, buffer.length - (size - limit)));
-          // Leaving the loop destroys the stream, abandoning the rest of the body.
-          return ok({ text: Buffer.concat(chunks).toString('utf8'), truncated: true });
-        }
-        chunks.push(buffer);
-      }
-    } catch (cause) {
-      return err(cause);
-    }
-    return ok({ text: Buffer.concat(chunks).toString('utf8'), truncated: false });
-  }
-
-  async function failure(response: RawResponse, ctx: RequestContext): Promise<CivitaiError> {
-    const body = await readCapped(response, ERROR_BODY_BYTES);
-    return errorFromResponse(
-      {
-        status: response.status,
-        contentType: header(response.headers, 'content-type'),
-        retryAfter: header(response.headers, 'retry-after'),
-        bodyText: body.isOk() ? body.value.text : '',
-      },
-      ctx,
-      now(),
-    );
-  }
-
-  async function json<S extends z.ZodType>(
-    url: URL,
-    schema: S,
-    ctx: RequestContext,
-    body?: unknown,
-  ): Promise<Result<z.output<S>, CivitaiError>> {
-    const sent = await send(url, ctx, {
-      method: body === undefined ? 'GET' : 'POST',
-      accept: 'application/json',
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    if (sent.isErr()) return err(sent.error);
-    const response = sent.value;
-    if (response.status < 200 || response.status > 299) return err(await failure(response, ctx));
-    const contentType = header(response.headers, 'content-type');
-    if (!isJsonContentType(contentType)) {
-      const text = await readCapped(response, ERROR_BODY_BYTES);
-      return err(unexpectedBody({ status: response.status, contentType, bodyText: text.isOk() ? text.value.text : '' }, ctx));
-    }
-    const text = await readCapped(response, maxBodyBytes);
-    if (text.isErr()) return err(networkError(text.error, ctx));
-    if (text.value.truncated) {
-      return err(civitaiError({
-        code: 'INVALID_RESPONSE',
-        status: response.status,
-        message: `CivitAI's answer for ${ctx.what} is larger than ${maxBodyBytes} bytes; not reading it. Try again later.`,
-      }, secrets));
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text.value.text);
-    } catch {
-      return err(civitaiError({
-        code: 'INVALID_RESPONSE',
-        status: response.status,
-        message: `CivitAI's answer for ${ctx.what} is not valid JSON although labelled so; try again later.`,
-      }, secrets));
-    }
-    const result = schema.safeParse(parsed);
-    return result.success ? ok(result.data) : err(invalidResponse(result.error, ctx, response.status));
-  }
-
   function withRetries<T>(attempt: () => Promise<Result<T, CivitaiError>>): ResultAsync<T, CivitaiError> {
-    const run = async (): Promise<Result<T, CivitaiError>> => {
-      for (let failures = 1; ; failures++) {
-        const result = await attempt();
-        if (result.isOk()) return result;
-        const delay = retryDelayMs(result.error, failures, policy, random);
-        if (delay === undefined) return result;
-        await sleep(delay);
-      }
-    };
-    return new ResultAsync(run());
+    return new ResultAsync(retrying(attempt, policy, random, (ms) => sleep(ms)));
   }
 
   function getJson<S extends z.ZodType>(url: URL, schema: S, what: string, body?: unknown): ResultAsync<z.output<S>, CivitaiError> {
@@ -427,11 +282,6 @@ export function createCivitaiClient(options: CivitaiClientOptions): CivitaiClien
       return withRetries(() => resolveOnce(url, ctx));
     },
   };
-}
-
-/** Drains a small body so the connection can be reused, or drops the connection when the body is large. */
-async function discard(response: RawResponse): Promise<void> {
-  await response.body.dump({ limit: ERROR_BODY_BYTES }).catch(() => undefined);
 }
 
 function describeIds(ids: readonly number[]): string {

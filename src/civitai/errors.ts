@@ -2,7 +2,7 @@
 // passes through redact(): an API key must never reach logs, events or error output.
 import type { z } from 'zod';
 import { apiErrorBodySchema } from './schemas.js';
-import { parseRetryAfter } from './retry.js';
+import { parseRetryAfter } from '../http/retry.js';
 import { redact } from '../lib/redact.js';
 
 // The shared redaction, re-exported for the modules that have always found it here.

@@ -2,6 +2,7 @@
 // Choosing the file locally (then downloading it by fileId) is what lets the daemon know the expected name,
 // size and SHA-256 before a byte is transferred.
 import { err, ok, type Result } from 'neverthrow';
+import { formatBytes } from '../lib/bytes.js';
 import type { FileSelector } from './refs.js';
 import type { Model, ModelFile, ModelVersionSummary } from './schemas.js';
 import { parseCivitaiTimestamp } from './timestamps.js';
@@ -81,8 +82,7 @@ function describeFile(file: ModelFile): string {
   const meta = [
     ['format', file.metadata?.format], ['size', file.metadata?.size], ['fp', file.metadata?.fp], ['quantType', stringField(file.metadata, 'quantType')],
   ].filter(([, value]) => value).map(([key, value]) => `${key}=${value}`).join(' ');
-  const mb = (file.sizeKB / 1024).toFixed(1);
-  return `${file.id}  ${file.name}  (${file.type}${meta ? `, ${meta}` : ''}, ${mb} MB)`;
+  return `${file.id}  ${file.name}  (${file.type}${meta ? `, ${meta}` : ''}, ${formatBytes(fileSizeBytes(file))})`;
 }
 
 function describeSelector(selector: FileSelector): string {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { projectRoot } from '../lib/project-root.js';
+import { projectRoot } from '../config/project-root.js';
 
 /**
  * Loads a module of the compiled tree (`dist/src/<path>`) by a computed path: the commands that need the

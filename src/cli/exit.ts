@@ -1,7 +1,7 @@
 import type { IpcError } from '../ipc/protocol.js';
 
 /**
- * ARCHITECTURE §5 and §8: 0 ok, 1 the operation failed, 2 bad usage or input, 3 the daemon is not reachable,
+ * ARCHITECTURE.md §5 and §8: 0 ok, 1 the operation failed, 2 bad usage or input, 3 the daemon is not reachable,
  * 4 a waited-for job is paused (by the user, or for disk space).
  */
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, UNREACHABLE: 3, PAUSED: 4 } as const;

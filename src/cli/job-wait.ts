@@ -69,7 +69,7 @@ export async function waitForJob(client: IpcClient, start: JobJson): Promise<Job
   });
 }
 
-/** The exit of a waited-for job (ARCHITECTURE §8): 0 completed, 1 failed or cancelled, 4 paused. */
+/** The exit of a waited-for job (ARCHITECTURE.md §8): 0 completed, 1 failed or cancelled, 4 paused. */
 export function exitForWaited(job: JobJson): void {
   if (job.state === 'completed') return;
   if (job.state === 'paused') throw new CliExit(EXIT.PAUSED, '');

@@ -13,7 +13,7 @@ import { registerWatch } from './commands/watch.js';
 import { registerWorkflow } from './commands/workflow.js';
 import { createCliContext, registerSettingOptions } from './context.js';
 import { CliExit, errorJson, EXIT } from './exit.js';
-import { PACKAGE_VERSION } from '../lib/project-root.js';
+import { PACKAGE_VERSION } from '../config/project-root.js';
 import { jsonPrinted, printErr, printJson, printOut } from './output.js';
 
 export async function main(argv: readonly string[]): Promise<number> {

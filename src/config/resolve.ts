@@ -19,7 +19,7 @@ import {
 } from './settings.js';
 import { APP_DIR, defaultPaths, expandHome, type ConfigEnvironment } from './xdg.js';
 
-/** Settings resolve as: flag > environment > config file > default (ARCHITECTURE §5). */
+/** Settings resolve as: flag > environment > config file > default (ARCHITECTURE.md §5). */
 export type SettingSource = 'flag' | 'env' | 'file' | 'default';
 
 export type ConfigError =

@@ -5,7 +5,7 @@ import { DEFAULT_TEMPLATE, parseTemplate } from '../routing/destinations.js';
 import { APP_DIR, type DefaultPaths } from './xdg.js';
 
 /**
- * Every setting in one table (ARCHITECTURE §5): flag, environment variable, config-file key (the
+ * Every setting in one table (ARCHITECTURE.md §5): flag, environment variable, config-file key (the
  * table key), validation and default. A new setting is one new entry; the CLI options, the config
  * file schema and the resolved `Config` type all follow from it.
  */

@@ -1,7 +1,7 @@
 import { err } from 'neverthrow';
 import { settingsReport, type Config } from '../config/index.js';
 import { startDaemon } from './daemon.js';
-import { createLog } from './log.js';
+import { createLog } from '../lib/log.js';
 
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 

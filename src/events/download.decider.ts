@@ -1,8 +1,9 @@
 import { err, ok, type Result } from 'neverthrow';
 import type { DomainEvent, EventDataOf } from './index.js';
+import { jitteredBackoffMs } from '../http/retry.js';
 
 /**
- * The one vocabulary of a job's state (ARCHITECTURE §8), used by the decider, the queue view and every client.
+ * The one vocabulary of a job's state (ARCHITECTURE.md §8), used by the decider, the queue view and every client.
  * `none` is a stream that does not exist yet.
  */
 export type JobState = 'queued' | 'resolving' | 'downloading' | 'waiting' | 'paused' | 'verifying' | 'completed' | 'failed' | 'cancelled';
@@ -218,7 +219,7 @@ export function decideJob(state: JobFold, command: JobCommand, jobId: string): R
 
 // --- what the job runner records ------------------------------------------------------------------------------
 
-/** Capped exponential backoff with jitter for automatic retries (ARCHITECTURE §8). */
+/** Capped exponential backoff with jitter for automatic retries (ARCHITECTURE.md §8). */
 export interface RetrySchedule {
   /** The first retry comes within this long. */
   readonly firstDelayMs: number;
@@ -231,8 +232,7 @@ export const DEFAULT_RETRY_SCHEDULE: RetrySchedule = { firstDelayMs: 5_000, maxD
 
 /** The delay before the n-th retry in a row (1-based): in the upper half of min(cap, first·2^(n-1)). */
 export function retryDelayMs(retry: number, schedule: RetrySchedule, random: number): number {
-  const ceiling = Math.min(schedule.maxDelayMs, schedule.firstDelayMs * 2 ** Math.max(0, retry - 1));
-  return Math.round(ceiling / 2 + random * (ceiling / 2));
+  return Math.round(jitteredBackoffMs(retry, schedule.firstDelayMs, schedule.maxDelayMs, 'upper-half', () => random));
 }
 
 export type FailureKind = 'transient' | 'permanent';

@@ -54,7 +54,7 @@ const resolvedV1 = z.object({
   civitai: z.record(z.string(), z.unknown()),
 });
 
-/** The sources a file can come from (ARCHITECTURE §8). */
+/** The sources a file can come from (ARCHITECTURE.md §8). */
 export const SOURCES = ['civitai', 'huggingface'] as const;
 export type SourceName = (typeof SOURCES)[number];
 

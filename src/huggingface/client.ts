@@ -7,8 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { HubApiError, modelInfo, pathsInfo } from '@huggingface/hub';
 import { err, ok, ResultAsync, type Result } from 'neverthrow';
 import type { Dispatcher } from 'undici';
-import { defaultUserAgent } from '../civitai/client.js';
-import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from '../civitai/retry.js';
+import { USER_AGENT } from '../config/project-root.js';
+import { DEFAULT_RETRY_POLICY, retrying, type RetryPolicy } from '../http/retry.js';
 import {
   errorFromHubResponse,
   hubNetworkError,
@@ -152,7 +152,7 @@ export function createHfClient(options: HfClientOptions = {}): HfClient {
   const fetchOptions = {
     endpoint,
     token,
-    userAgent: options.userAgent ?? defaultUserAgent(),
+    userAgent: options.userAgent ?? USER_AGENT,
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     ...(options.dispatcher !== undefined ? { dispatcher: options.dispatcher } : {}),
   };
@@ -180,16 +180,7 @@ export function createHfClient(options: HfClientOptions = {}): HfClient {
   }
 
   function withRetries<T>(ctx: HfRequestContext, run: (exchange: HubExchange) => Promise<T>): ResultAsync<T, HfError> {
-    const loop = async (): Promise<Result<T, HfError>> => {
-      for (let failures = 1; ; failures++) {
-        const result = await attempt(ctx, run);
-        if (result.isOk()) return result;
-        const delay = retryDelayMs(result.error, failures, policy, random);
-        if (delay === undefined) return result;
-        await sleep(delay);
-      }
-    };
-    return new ResultAsync(loop());
+    return new ResultAsync(retrying(() => attempt(ctx, run), policy, random, (ms) => sleep(ms)));
   }
 
   /** HEAD of `resolve`, redirects not followed: the hub's headers describe the file. */

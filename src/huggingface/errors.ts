@@ -3,7 +3,7 @@
 // the body; 401 stands for both "private" and "missing" when no token was sent. Every message says what to do and
 // passes through redact(), with the token as a secret: it never reaches a log, an event or the terminal.
 import { redact } from '../civitai/errors.js';
-import { parseRetryAfter } from '../civitai/retry.js';
+import { parseRetryAfter } from '../http/retry.js';
 import { repoPageUrl } from './refs.js';
 
 interface ErrorBase {

@@ -95,7 +95,7 @@ export type ErrorFrame = z.infer<typeof ErrorFrameSchema>;
 
 // --- events and subscriptions ------------------------------------------------------------------
 
-/** An event as every client sees it (ARCHITECTURE §5, `history` and `watch --json`). */
+/** An event as every client sees it (ARCHITECTURE.md §5, `history` and `watch --json`). */
 export const EventJsonSchema = z.object({
   position: z.int().nonnegative(),
   streamId: z.string(),
@@ -243,13 +243,13 @@ export const ReplayResultSchema = z.object({
   ms: z.number().nonnegative(),
 });
 
-/** Where a file comes from (ARCHITECTURE §8). */
+/** Where a file comes from (ARCHITECTURE.md §8). */
 export const SOURCE_NAMES = ['civitai', 'huggingface'] as const;
 
 /** Request/response methods. Subscriptions (`events.subscribe`/`events.unsubscribe`) are served apart. */
 export const JOB_STATES = ['queued', 'resolving', 'downloading', 'waiting', 'paused', 'verifying', 'completed', 'failed', 'cancelled'] as const;
 
-/** A download job (ARCHITECTURE §5); fields after `error` extend the contract. */
+/** A download job (ARCHITECTURE.md §5); fields after `error` extend the contract. */
 export const JobJsonSchema = z.object({
   id: z.string(),
   state: z.enum(JOB_STATES),
@@ -290,7 +290,7 @@ export type JobJson = z.infer<typeof JobJsonSchema>;
 
 export const UpdateJsonSchema = z.object({ versionId: z.int(), versionName: z.string(), publishedAt: z.string().nullable() });
 
-/** A model on disk (ARCHITECTURE §5, `list`); fields after `update` extend the contract. */
+/** A model on disk (ARCHITECTURE.md §5, `list`); fields after `update` extend the contract. */
 export const CatalogEntryJsonSchema = z.object({
   path: z.string(),
   folder: z.string(),
@@ -322,7 +322,7 @@ export type CatalogEntryJson = z.infer<typeof CatalogEntryJsonSchema>;
 const positiveId = z.int().positive().max(2_147_483_647);
 /** The longest reference `add` takes: longer than any model page or download URL, short of abuse. */
 export const MAX_REF_LENGTH = 2048;
-/** `add --fp/--format/--size`: the values CivitAI's file metadata uses (ARCHITECTURE §8). */
+/** `add --fp/--format/--size`: the values CivitAI's file metadata uses (ARCHITECTURE.md §8). */
 export const FILE_FP_VALUES = ['fp16', 'fp32', 'bf16', 'fp8'] as const;
 export const FILE_FORMAT_VALUES = ['SafeTensor', 'PickleTensor', 'GGUF', 'Diffusers', 'Other'] as const;
 export const FILE_SIZE_VALUES = ['pruned', 'full'] as const;
@@ -354,7 +354,7 @@ export const AddResultSchema = z.object({
 });
 export type AddResult = z.infer<typeof AddResultSchema>;
 
-/** An available update (ARCHITECTURE §5, `updates`); fields after `path` extend the contract. */
+/** An available update (ARCHITECTURE.md §5, `updates`); fields after `path` extend the contract. */
 export const AvailableUpdateJsonSchema = z.object({
   modelId: z.int(),
   installedVersionId: z.int(),
@@ -367,7 +367,7 @@ export const AvailableUpdateJsonSchema = z.object({
 });
 export type AvailableUpdateJson = z.infer<typeof AvailableUpdateJsonSchema>;
 
-/** A file CivitAI replaced under a version you have: same version, other bytes (ARCHITECTURE §8). */
+/** A file CivitAI replaced under a version you have: same version, other bytes (ARCHITECTURE.md §8). */
 export const FileReplacementJsonSchema = z.object({
   modelId: z.int(),
   versionId: z.int(),
@@ -471,7 +471,7 @@ export type WorkflowModel = z.infer<typeof WorkflowModelSchema>;
 
 export const WORKFLOW_MODEL_STATUSES = ['present', 'missing', 'unresolved'] as const;
 
-/** A workflow's model file and where it stands (ARCHITECTURE §8); fields after `url` extend the contract. */
+/** A workflow's model file and where it stands (ARCHITECTURE.md §8); fields after `url` extend the contract. */
 export const WorkflowModelJsonSchema = z.object({
   name: z.string(),
   directory: z.string().nullable(),

@@ -6,7 +6,7 @@ import { err, ok, type Result } from 'neverthrow';
 import { checkSocketPathLength, errnoCode, HOW_TO_CHOOSE_SOCKET } from './unix-path.js';
 
 /**
- * Safe ownership of the daemon's socket path (ARCHITECTURE §5: folder 0700, socket 0600).
+ * Safe ownership of the daemon's socket path (ARCHITECTURE.md §5: folder 0700, socket 0600).
  *
  * The server listens on a private temporary name, gets chmod 0600 there, and is then hard-linked to
  * the public path. `link` fails if the path exists, so of two daemons starting at once exactly one

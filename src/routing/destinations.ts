@@ -5,7 +5,7 @@ import { err, ok, type Result } from 'neverthrow';
 import { sanitizeFileName } from '../lib/file-name.js';
 import type { ExtraModelPathsSection } from './extra-model-paths.js';
 import { canonicalFolderKey, COMFY_FOLDERS, folderDirNames, NON_MODEL_FOLDER_KEYS, type ComfyFolder } from './folders.js';
-import { isInside, joinPath } from './posix-path.js';
+import { isInside, joinPath } from '../lib/paths.js';
 
 export const DEFAULT_TEMPLATE = '{folder}/{baseModel}/{fileName}';
 export const TEMPLATE_PLACEHOLDERS = ['folder', 'baseModel', 'type', 'modelName', 'versionName', 'modelId', 'versionId', 'fileName'] as const;

@@ -10,7 +10,7 @@
 // Where ComfyUI would crash on a malformed entry (a value that is not text), the entry is skipped with a warning.
 import { err, ok, type Result } from 'neverthrow';
 import { parse, type Tags } from 'yaml';
-import { isAbsolutePath, joinPath } from './posix-path.js';
+import { joinPath } from '../lib/paths.js';
 
 /** One folder path, in file order: what ComfyUI hands to `add_model_folder_path`. */
 export interface ExtraModelPath {
@@ -135,7 +135,7 @@ function expandVars(path: string, env: PathEnvironment['env']): string {
 
 /** `os.path.join(against, path)` then `normpath`: an absolute path stands alone. */
 function absolute(path: string, against: string): string {
-  return isAbsolutePath(path) ? joinPath(path) : joinPath(against, path);
+  return joinPath(against, path);
 }
 
 /** Python's truth value of a YAML scalar or collection, as `if is_default:` sees it. */

@@ -5,7 +5,7 @@ import { err, ok, type Result } from 'neverthrow';
 import { sanitizeFileName } from '../lib/file-name.js';
 import { pickModelDir, type FolderAliases, type ModelDir, type ModelRoots } from './destinations.js';
 import { canonicalFolderKey, NON_MODEL_FOLDER_KEYS } from './folders.js';
-import { isInside, joinPath, normalizePath } from './posix-path.js';
+import { isInside, joinPath, normalizePath } from '../lib/paths.js';
 
 /** A ComfyUI folder key (`loras`, `text_encoders`, a custom node's `pulid`…) and the name its loader asks for. */
 export interface PinnedTarget {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { projectRoot } from '../lib/project-root.js';
+import { projectRoot } from '../config/project-root.js';
 import { DESKTOP_ENTRY_NAME, UNIT_NAME } from './unit.js';
 
 export interface ServiceTemplates {

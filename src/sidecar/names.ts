@@ -1,6 +1,7 @@
 // Names of the files that sit next to a model file. All are `<stem><suffix>`, where the stem is the model's file
 // name without its last extension (`foo.safetensors` → `foo.metadata.json`), as Lora-Manager and the others do.
-import { baseName, joinPath, parentPath } from '../routing/posix-path.js';
+import { posix } from 'node:path';
+import { joinPath, normalizePath } from '../lib/paths.js';
 
 export const METADATA_SUFFIX = '.metadata.json';
 export const CIVITAI_HELPER_SUFFIX = '.civitai.info';
@@ -9,13 +10,13 @@ export const STABILITY_MATRIX_SUFFIX = '.cm-info.json';
 export type PreviewExtension = 'png' | 'jpeg' | 'webp' | 'mp4';
 
 export function modelStem(modelPath: string): string {
-  const name = baseName(modelPath);
+  const name = posix.basename(normalizePath(modelPath));
   const dot = name.lastIndexOf('.');
   return dot > 0 ? name.slice(0, dot) : name;
 }
 
 export function besideModel(modelPath: string, suffix: string): string {
-  return joinPath(parentPath(modelPath), modelStem(modelPath) + suffix);
+  return joinPath(posix.dirname(normalizePath(modelPath)), modelStem(modelPath) + suffix);
 }
 
 export function metadataPathFor(modelPath: string): string {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { projectRoot } from '../lib/project-root.js';
+import { projectRoot } from '../config/project-root.js';
 import { buildSafetensorsHeader, tensorByteLength, type TensorSpec } from '../safetensors/build.js';
 import { generatedContent, type FileContent } from './content.js';
 import { benignStateDictPickle } from './pickle.js';

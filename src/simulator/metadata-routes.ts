@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { projectRoot } from '../lib/project-root.js';
+import { projectRoot } from '../config/project-root.js';
 import { generationMeta, imageUrl, modelView, versionDetail, type ViewContext } from './api-views.js';
 import { nextPageUrl } from './next-page.js';
 import { json, type Reply } from './reply.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatBytes } from '../lib/bytes.js';
 
 const message = z.string();
 
@@ -39,17 +40,6 @@ export function describeHost(url: string): string {
 
 /** Library messages may quote a URL: drop every query string, where signed URLs keep their secrets. */
 export const withoutQueries = (text: string): string => text.replace(/\?[^\s'"]*/g, '');
-
-export function formatBytes(bytes: number): string {
-  const units = ['bytes', 'KB', 'MB', 'GB', 'TB', 'PB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
-}
 
 export const diskFull = (neededBytes: number, freeBytes: number, folder: string): TransferError => ({
   code: 'DISK_FULL',

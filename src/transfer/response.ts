@@ -1,5 +1,6 @@
 import { htmlResponse, httpStatus, sizeMismatch, type TransferError } from './errors.js';
 import type { Validator } from './options.js';
+import { parseContentRange } from '../http/content-range.js';
 import { parseRetryAfterMs } from './retry.js';
 
 export type HeaderValue = string | string[] | undefined;
@@ -54,13 +55,6 @@ export type ResponseVerdict =
   | { kind: 'fatal'; error: TransferError };
 
 const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
-
-function parseContentRange(value: string | undefined): { first: number; last: number; total: number | undefined } | undefined {
-  const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(value?.trim() ?? '');
-  if (match === null) return undefined;
-  const [, first, last, total] = match;
-  return { first: Number(first), last: Number(last), total: total === '*' ? undefined : Number(total) };
-}
 
 /** Decides what to do with a response to a ranged GET before a single body byte is written. */
 export function judgeResponse(asked: RangeAsked, status: number, headers: Headers, host: string, now: number): ResponseVerdict {

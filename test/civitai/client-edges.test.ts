@@ -1,7 +1,8 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { createCivitaiClient, defaultUserAgent, type CivitaiClientOptions } from '../../src/civitai/client.js';
+import { createCivitaiClient, type CivitaiClientOptions } from '../../src/civitai/client.js';
+import { USER_AGENT } from '../../src/config/project-root.js';
 import { startScriptedServer, type ScriptedServer } from './scripted-server.js';
 
 const KEY = 'f00dfeedcafe0123456789abcdef0123';
@@ -25,7 +26,7 @@ describe('client against scripted answers', () => {
     server = await startScriptedServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(version)));
     await clientFor(server).getModelVersion(5);
     const ua = server.seen[0]?.headers['user-agent'] ?? '';
-    expect(ua).toBe(defaultUserAgent());
+    expect(ua).toBe(USER_AGENT);
     expect(ua).toMatch(/^comfyui-dl\/\d+\.\d+\.\d+ \(\+https:\/\/github\.com\/comfyui-dl\/comfyui-dl\)$/);
     expect(ua).not.toMatch(/mozilla|chrome|safari|firefox|opera|edge/i);
     expect(server.seen[0]?.headers.authorization).toBe(`Bearer ${KEY}`);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { errorFromResponse, formatPath, invalidResponse, networkError, redact, type RequestContext } from '../../src/civitai/errors.js';
-import { projectRoot } from '../../src/lib/project-root.js';
+import { projectRoot } from '../../src/config/project-root.js';
 
 const KEY = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 const anonymous: RequestContext = { what: 'model version 5', keySent: false, secrets: [] };

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { modelSchema, modelSearchPageSchema, modelVersionSchema } from '../../src/civitai/schemas.js';
-import { projectRoot } from '../../src/lib/project-root.js';
+import { projectRoot } from '../../src/config/project-root.js';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(join(projectRoot(), 'fixtures/civitai', name), 'utf8'));
 

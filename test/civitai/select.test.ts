@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { modelSchema, type Model, type ModelFile } from '../../src/civitai/schemas.js';
 import { fileSha256, fileSizeBytes, newestVersion, selectFile } from '../../src/civitai/select.js';
-import { projectRoot } from '../../src/lib/project-root.js';
+import { projectRoot } from '../../src/config/project-root.js';
 
 const model1102 = modelSchema.parse(JSON.parse(readFileSync(join(projectRoot(), 'fixtures/civitai/model-1102.json'), 'utf8')));
 const v1292 = model1102.modelVersions.find((v) => v.id === 1292)!;
@@ -52,7 +52,7 @@ describe('selectFile', () => {
     const e = selectFile(v1292.files, { kind: 'query', format: 'GGUF' }, 'Version 1292')._unsafeUnwrapErr();
     expect(e.code).toBe('NO_FILE');
     expect(e.message).toContain('Version 1292 has no file with format=GGUF. Its files:');
-    expect(e.message).toMatch(/\n {2}5149 {2}synthwavepunk_v3Alpha\.ckpt {2}\(Model, format=PickleTensor size=full fp=fp16, [\d.]+ MB\)/);
+    expect(e.message).toMatch(/\n {2}5149 {2}synthwavepunk_v3Alpha\.ckpt {2}\(Model, format=PickleTensor size=full fp=fp16, [\d.]+ [KMG]iB\)/);
     expect(e.message.split('\n').filter((line) => line.startsWith('  '))).toHaveLength(v1292.files.length);
     expect(e.message).toMatch(/--fp, --format and --size/);
     expect(selectFile([], undefined, 'v')._unsafeUnwrapErr().message).toContain('(none: CivitAI lists no downloadable file)');

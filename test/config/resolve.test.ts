@@ -19,7 +19,7 @@ const file = (settings: Record<string, unknown>) => JSON.stringify(settings);
 const CONFIG = '/home/ada/.config/comfyui-dl/config.json';
 
 /**
- * ARCHITECTURE §5, row by row: the flag, the environment variable, the default, and three distinct
+ * ARCHITECTURE.md §5, row by row: the flag, the environment variable, the default, and three distinct
  * values to tell the sources apart (as given, and as resolved).
  */
 const TABLE = [

@@ -4,7 +4,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type Gateway } from '../../src/gateway/index.js';
 import type { JobJson } from '../../src/ipc/protocol.js';
-import { projectRoot } from '../../src/lib/project-root.js';
+import { projectRoot } from '../../src/config/project-root.js';
 import { DEFAULT_IDS, defaultWorld, startSimulator, type ModelSpec, type Simulator } from '../../src/simulator/index.js';
 import { HUB_FILES, HUB_IDS, startHubSimulator, type HubSimulator } from '../../src/simulator/huggingface/index.js';
 import { daemonHome, spawnDaemon, type DaemonHome, type SpawnedDaemon } from '../support/daemon-process.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { projectRoot } from '../../src/lib/project-root.js';
+import { projectRoot } from '../../src/config/project-root.js';
 
 // WCAG 2.2 contrast of the app's text colours on the surfaces they sit on, in both themes. The browser tests run
 // axe-core on every page too; this pins the palette itself, including states a test page may not show.

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { plainText, sizedImageUrl, toModelView } from '../../desktop/src/lib/civitai-view.js';
 import { BASE_MODELS, MODEL_TYPES } from '../../desktop/src/lib/options.js';
-import { projectRoot } from '../../src/lib/project-root.js';
+import { projectRoot } from '../../src/config/project-root.js';
 import { startSimulator } from '../../src/simulator/index.js';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(join(projectRoot(), 'fixtures', 'civitai', name), 'utf8'));

@@ -151,7 +151,7 @@ describe('downloads through the daemon, against the simulator', () => {
       job = (await cliJson<JobJson[]>(home, ['queue'])).find((j) => j.id === huge.id)!;
     }
     expect(job).toMatchObject({ state: 'paused', errorCode: 'DISK_FULL' });
-    expect(job.error).toMatch(/disk space.*need 70\.4 TB/i);
+    expect(job.error).toMatch(/disk space.*need 64\.0 TiB/i);
     expect((await cli(home, ['cancel', job.id])).code).toBe(0);
 
     sim.world.addModel({

@@ -1,4 +1,4 @@
-// Files that went away (ARCHITECTURE §8), end to end through a spawned daemon and the CivitAI simulator: `add`
+// Files that went away (ARCHITECTURE.md §8), end to end through a spawned daemon and the CivitAI simulator: `add`
 // repairs a missing or changed file, `verify --repair` queues the repairs, a version a scan found is not downloaded
 // twice, a failed job is retried rather than doubled, and `updates get` fetches a file CivitAI replaced.
 import { createHash } from 'node:crypto';

@@ -239,10 +239,10 @@ describe.skipIf(!asRoot)('full disks (needs root for a tmpfs)', () => {
       const filler = fillDisk(home.modelsDir, 2 * MiB);
       const waited = await waiting;
       expect(waited.code).toBe(4);
-      expect(waited.stderr).toMatch(/paused: Not enough disk space: need [\d.]+ MB/);
+      expect(waited.stderr).toMatch(/paused: Not enough disk space: need [\d.]+ MiB/);
       const paused = await job(home, id);
       expect(paused).toMatchObject({ state: 'paused', pausedReason: 'disk_full' });
-      const needed = Number(/need ([\d.]+) MB/.exec(paused.error!)![1]) * 1e6;
+      const needed = Number(/need ([\d.]+) MiB/.exec(paused.error!)![1]) * MiB;
       // What is still missing, not the whole file.
       expect(needed).toBeLessThan(64 * MiB);
       expect(needed).toBeGreaterThan(0);

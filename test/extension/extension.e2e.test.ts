@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildExtension } from '../../scripts/extension/build.js';
 import { startGateway, type Gateway } from '../../src/gateway/index.js';
 import type { JobJson } from '../../src/ipc/protocol.js';
-import { projectRoot } from '../../src/lib/project-root.js';
+import { projectRoot } from '../../src/config/project-root.js';
 import { DEFAULT_IDS, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { CHROMIUM, launchWithExtension, type ExtensionBrowser } from '../desktop/browser.js';
 import { apiCall, portOf } from '../gateway/support.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appWindowLauncher } from '../../src/gateway/app-window.js';
-import { projectRoot } from '../../src/lib/project-root.js';
+import { projectRoot } from '../../src/config/project-root.js';
 import { daemonHome, type DaemonHome } from '../support/daemon-process.js';
 import { apiCall, portOf, send } from './support.js';
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { acquireDataDirLock, LOCK_FILE, PID_FILE } from '../../src/daemon/data-dir-lock.js';
+import { acquireDataDirLock, LOCK_FILE, PID_FILE } from '../../src/data-dir/lock.js';
 import { cli, daemonHome, spawnDaemon } from '../support/daemon-process.js';
 
 describe('stopping signals', () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { createHashPool, hashFile } from '../../src/hashing/index.js';
-import { projectRoot } from '../../src/lib/project-root.js';
+import { projectRoot } from '../../src/config/project-root.js';
 import type * as Hashing from '../../src/hashing/index.js';
 import type * as WorkerScript from '../../src/hashing/worker-script.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { libraryState, versionPresenceOf, viewQueries } from '../../src/daemon/views.js';
+import { libraryState, versionPresenceOf, viewQueries } from '../../src/views/queries.js';
 import type { NewEvent } from '../../src/events/envelope.js';
 import { versionPresence, type PresenceViews } from '../../src/projections/version-presence.js';
 import { openTempStore } from '../support/temp-store.js';

@@ -4,7 +4,7 @@ import { mkdtemp, open, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../src/lib/project-root.js';
+import { projectRoot } from '../../src/config/project-root.js';
 import { classifyTensors } from '../../src/routing/classify.js';
 import type { Classification } from '../../src/routing/classify-types.js';
 import { readSafetensorsHeader } from '../../src/routing/safetensors-header.js';

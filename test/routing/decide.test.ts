@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { projectRoot } from '../../src/lib/project-root.js';
+import { projectRoot } from '../../src/config/project-root.js';
 import { classifyTensors } from '../../src/routing/classify.js';
 import type { Classification } from '../../src/routing/classify-types.js';
 import { decideRoute, declaredFolder } from '../../src/routing/decide.js';

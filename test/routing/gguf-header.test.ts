@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../src/lib/project-root.js';
+import { projectRoot } from '../../src/config/project-root.js';
 import { bufferSource, type ByteSource } from '../../src/routing/byte-source.js';
 import { classifyGguf } from '../../src/routing/classify-gguf.js';
 import { parseGgufHeader, readGgufHeader, readGgufHeaderFrom } from '../../src/routing/gguf-header.js';

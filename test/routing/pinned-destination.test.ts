@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildModelRoots } from '../../src/routing/destinations.js';
 import { parseExtraModelPaths } from '../../src/routing/extra-model-paths.js';
 import { comfyLookupName, folderSearchDirs, normalizePinnedTarget, pinnedDestination } from '../../src/routing/pinned-destination.js';
-import { isInside } from '../../src/routing/posix-path.js';
+import { isInside } from '../../src/lib/paths.js';
 
 const models = '/comfy/models';
 const roots = buildModelRoots({ modelsDir: models });

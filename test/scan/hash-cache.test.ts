@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   decideHash, detectChanges, hashCacheEntry, hashCacheEntrySchema, indexHashCache, RACY_WINDOW_MS,
   type FileIdentity, type HashCacheEntry,
-} from '../../src/scan/hash-cache.js';
+} from '../../src/handlers/scan/hash-cache.js';
 
 const sha = (c: string): string => c.repeat(64);
 const file: FileIdentity = { dev: 2049, ino: 131_074, size: 6_938_078_334, mtimeMs: 1_700_000_000_123.456 };

@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   MODEL_FILE_EXTENSIONS, walkModelFiles, type WalkedFile, type WalkOptions, type WalkWarning,
-} from '../../src/scan/walk.js';
+} from '../../src/handlers/scan/walk.js';
 
 async function collect(roots: string[], options: Partial<WalkOptions> = {}) {
   const warnings: WalkWarning[] = [];

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../src/lib/project-root.js';
+import { projectRoot } from '../../src/config/project-root.js';
 import { installService, serviceStatus, uninstallService, type InstallServiceOptions } from '../../src/service/service.js';
 import { execSystemctl } from '../../src/service/systemctl.js';
 import { readServiceTemplates } from '../../src/service/templates.js';

@@ -1,7 +1,7 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../src/lib/project-root.js';
+import { projectRoot } from '../../src/config/project-root.js';
 import { desktopExecArgument, systemdExecWord, systemdQuote } from '../../src/service/escape.js';
 import { readServiceTemplates, type ServiceTemplates } from '../../src/service/templates.js';
 import { renderDesktopEntry, renderUnit, type ServiceLayout } from '../../src/service/unit.js';

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MODEL_FILE_EXTENSIONS } from '../../src/scan/walk.js';
+import { MODEL_FILE_EXTENSIONS } from '../../src/handlers/scan/walk.js';
 import { followModelMove } from '../../src/sidecar/companions.js';
 
 let dir: string;

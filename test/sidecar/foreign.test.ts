@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { projectRoot } from '../../src/lib/project-root.js';
+import { projectRoot } from '../../src/config/project-root.js';
 import { idsFromCivitaiHelper, idsFromMetadataJson, idsFromStabilityMatrix } from '../../src/sidecar/foreign.js';
 
 const civitaiFixture = async (name: string) => JSON.parse(await readFile(join(projectRoot(), 'fixtures', 'civitai', name), 'utf8')) as Record<string, unknown>;

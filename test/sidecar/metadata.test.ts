@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../src/lib/project-root.js';
+import { projectRoot } from '../../src/config/project-root.js';
 import type { RouteDecision } from '../../src/routing/decide.js';
 import { buildSidecar, mergeSidecar, normalizeSha256, type SidecarInput } from '../../src/sidecar/metadata.js';
 

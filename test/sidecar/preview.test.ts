@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { projectRoot } from '../../src/lib/project-root.js';
+import { projectRoot } from '../../src/config/project-root.js';
 import { previewPathFor, metadataPathFor, modelStem } from '../../src/sidecar/names.js';
 import { NSFW_LEVEL, nsfwLevelOf, pickPreview, previewExtension, type PreviewCandidate } from '../../src/sidecar/preview.js';
 

@@ -2,7 +2,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from '../../src/lib/project-root.js';
+import { projectRoot } from '../../src/config/project-root.js';
 import { DEFAULT_IDS, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { modelSchema, modelSearchPageSchema, modelVersionSchema } from '../../src/civitai/schemas.js';
 import { API_KEY, fetchJson, fetchRaw, header } from './support.js';

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32, inflateSync } from 'node:zlib';
-import { projectRoot } from '../../src/lib/project-root.js';
+import { projectRoot } from '../../src/config/project-root.js';
 import { generatedContent } from '../../src/simulator/content.js';
 import { FaultBook } from '../../src/simulator/faults.js';
 import { buildContent, kindFixture } from '../../src/simulator/fixture-kinds.js';

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectIpc } from '../../src/ipc/client.js';
-import { projectRoot } from '../../src/lib/project-root.js';
+import { projectRoot } from '../../src/config/project-root.js';
 
 export const BIN = join(projectRoot(import.meta.url), 'bin', 'comfyui-dl');
 

@@ -108,7 +108,7 @@ describe('transferFile', () => {
     );
     const error = result._unsafeUnwrapErr();
     expect(error).toMatchObject({ code: 'DISK_FULL', neededBytes: totalBytes, folder: w.folder.dir });
-    expect(error.message).toMatch(/need 4\.5 PB, .* free on /);
+    expect(error.message).toMatch(/need 4\.0 PiB, .* free on /);
   });
 
   it('fails with SIZE_MISMATCH when the server has another size than planned, writing nothing', async () => {

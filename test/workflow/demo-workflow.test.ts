@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { projectRoot } from '../../src/lib/project-root.js';
+import { projectRoot } from '../../src/config/project-root.js';
 import { World, defaultWorld } from '../../src/simulator/index.js';
 import { listWorkflowModels } from '../../src/workflow/models.js';
 import { readWorkflow } from '../../src/workflow/read.js';

@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { projectRoot } from '../../lib/project-root.js';
+import { projectRoot } from '../../config/project-root.js';
 import { installService, serviceStatus, uninstallService } from '../../service/service.js';
 import { fail } from '../exit.js';
 import { table } from '../format.js';

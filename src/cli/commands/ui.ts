@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { appWindowLauncher, launch } from '../../gateway/app-window.js';
 import { startGateway } from '../../gateway/index.js';
 import { connectIpc } from '../../ipc/client.js';
-import { projectRoot } from '../../lib/project-root.js';
+import { projectRoot } from '../../config/project-root.js';
 import { wholeNumber } from '../args.js';
 import type { CliContext } from '../context.js';
 import { CliExit, EXIT } from '../exit.js';

@@ -1,6 +1,6 @@
 // What the job runner does with each way a download can fail: wait and try again by itself, pause until the user
-// frees disk space, or fail for good because no retry can fix it (ARCHITECTURE §8). Pure.
-import { isRetryable } from '../../civitai/retry.js';
+// frees disk space, or fail for good because no retry can fix it (ARCHITECTURE.md §8). Pure.
+import { isRetryable } from '../../http/retry.js';
 import type { SourceError } from '../../sources/source.js';
 import type { TransferError } from '../../transfer/index.js';
 import type { ProbeError } from './probe.js';

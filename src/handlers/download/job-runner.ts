@@ -1,7 +1,7 @@
 import { stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { err, ok, type Result } from 'neverthrow';
-import type { Log } from '../../daemon/log.js';
+import type { Log } from '../../lib/log.js';
 import {
   DEFAULT_RETRY_SCHEDULE, decideRunner, jobStream, type JobFold, type RetrySchedule, type RunnerCommand,
 } from '../../events/download.decider.js';

@@ -1,6 +1,7 @@
 import { err, ok, type Result } from 'neverthrow';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
+import { parseContentRange } from '../../http/content-range.js';
 import { backoffDelayMs, type RetryPolicy } from '../../transfer/index.js';
 
 export interface RemoteFile {
@@ -43,8 +44,8 @@ export async function probeRemote(url: string, signal: AbortSignal): Promise<Res
     const etag = h('etag') ?? null;
     const lastModified = h('last-modified') ?? null;
     if (res.statusCode === 206) {
-      const total = /\/(\d+)\s*$/.exec(h('content-range') ?? '')?.[1];
-      if (total !== undefined) return ok({ totalBytes: Number(total), etag, lastModified, acceptsRanges: true });
+      const total = parseContentRange(h('content-range'))?.total;
+      if (total !== undefined) return ok({ totalBytes: total, etag, lastModified, acceptsRanges: true });
     }
     if (res.statusCode === 200 && h('content-length') !== undefined) {
       return ok({ totalBytes: Number(h('content-length')), etag, lastModified, acceptsRanges: false });

@@ -1,5 +1,5 @@
 import type { Subscription } from 'rxjs';
-import type { Log } from '../../daemon/log.js';
+import type { Log } from '../../lib/log.js';
 import type { EventStore } from '../../store/event-store.js';
 import type { RunOutcome } from './job-runner.js';
 

@@ -1,12 +1,13 @@
 // Desktop notifications for what happens from now on: updates found, downloads done or failed. Each one sent
 // is recorded as `notification.sent` under its key, so no restart or replay ever sends it twice.
 import { concatMap, EMPTY, from, type Subscription } from 'rxjs';
-import type { Log } from '../../daemon/log.js';
+import type { Log } from '../../lib/log.js';
 import type { StoredEvent } from '../../events/envelope.js';
 import type { Notifier } from '../../notify/notifier.js';
 import type { OpenedDatabase } from '../../store/database.js';
 import type { EventStore } from '../../store/event-store.js';
 import { liveFrom } from '../../store/live.js';
+import { viewQueries } from '../../views/queries.js';
 import { NOTIFYING_EVENT_TYPES, notificationFor, type NotificationFacts } from './notification-for-event.js';
 
 export interface NotificationsDeps {
@@ -18,34 +19,26 @@ export interface NotificationsDeps {
 
 export function startNotifications(deps: NotificationsDeps): { stop(): void } {
   const { store, db, notifier, log } = deps;
-  const k = db.kysely;
+  const views = viewQueries(db);
   let stopped = false;
   // Each kind of failure is logged once until a notification goes through again: a headless host has no bus
   // for every event.
   const reported = new Set<string>();
-
-  const modelName = async (modelId: number): Promise<string | null> =>
-    (await k.selectFrom('view_identity').select('model_name').where('model_id', '=', modelId).where('model_name', 'is not', null).executeTakeFirst())?.model_name
-    ?? (await k.selectFrom('view_catalog').select('model_name').where('model_id', '=', modelId).where('model_name', 'is not', null).executeTakeFirst())?.model_name
-    ?? null;
 
   /** The names one event's notification may mention, read before the pure wording is chosen. */
   async function factsFor(event: StoredEvent): Promise<NotificationFacts> {
     const jobId = event.streamId.startsWith('download-') ? event.streamId.slice('download-'.length) : undefined;
     const job = jobId === undefined
       ? undefined
-      : await k.selectFrom('view_jobs').select(['model_name', 'version_name', 'file_name']).where('id', '=', jobId).executeTakeFirst();
+      : await views.jobNames(jobId);
     const modelId = (event.data as { modelId?: unknown }).modelId;
-    const name = event.type === 'model.version_discovered' && typeof modelId === 'number' ? await modelName(modelId) : null;
+    const name = event.type === 'model.version_discovered' && typeof modelId === 'number' ? await views.modelName(modelId) : null;
     return { modelName: () => name, job: () => job };
   }
 
-  const alreadySent = async (key: string): Promise<boolean> =>
-    (await k.selectFrom('view_notifications').select('key').where('key', '=', key).executeTakeFirst()) !== undefined;
-
   async function deliver(event: StoredEvent): Promise<void> {
     const pending = notificationFor(event, await factsFor(event));
-    if (!pending || stopped || (await alreadySent(pending.key))) return;
+    if (!pending || stopped || (await views.notificationSent(pending.key))) return;
     const sent = await notifier.notify({ summary: pending.summary, body: pending.body, urgency: pending.kind === 'update' ? 'low' : 'normal' });
     if (sent.isErr()) {
       if (!reported.has(sent.error.code)) log(`notifications: ${sent.error.message}`);

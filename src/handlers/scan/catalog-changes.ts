@@ -1,6 +1,6 @@
 // What one scan changes in the catalog, from the catalog as it was before the walk and the files the walk saw.
 // Pure: the scanner turns the result into events.
-import { detectChanges } from '../../scan/hash-cache.js';
+import { detectChanges } from './hash-cache.js';
 import type { EventDataOf } from '../../events/index.js';
 
 /** A model file the walk saw and hashed, named as events name it (relative to the models folder, or absolute). */

@@ -6,7 +6,7 @@ import type { CivitaiClient } from '../../civitai/client.js';
 import type { CivitaiError } from '../../civitai/errors.js';
 import type { ModelVersion } from '../../civitai/schemas.js';
 import { fileSha256 } from '../../civitai/select.js';
-import type { Log } from '../../daemon/log.js';
+import type { Log } from '../../lib/log.js';
 import { readSidecarIds } from '../../sidecar/sidecar-file.js';
 
 export interface IdentifyRequest {

@@ -1,7 +1,7 @@
 // Which catalog paths one scan could have seen. A file under a folder that is gone (a root or a symlink whose
 // target no longer exists, a mount that went away) is missing; a file under a folder that could not be read for
 // another reason (permissions) is not known to be gone, so the scan must not call it missing.
-import type { WalkWarning } from '../../scan/walk.js';
+import type { WalkWarning } from './walk.js';
 
 const isUnder = (path: string, dir: string): boolean => path === dir || path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
 

@@ -5,12 +5,13 @@ import { isAbsolute, join, relative, sep } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
 import type { CivitaiClient } from '../../civitai/client.js';
-import type { Log } from '../../daemon/log.js';
+import type { Log } from '../../lib/log.js';
 import type { NewEvent } from '../../events/envelope.js';
 import { createHashPool } from '../../hashing/index.js';
-import { decideHash, hashCacheEntry, hashCacheKey, indexHashCache, RACY_WINDOW_MS, type FileIdentity } from '../../scan/hash-cache.js';
-import { MODEL_FILE_EXTENSIONS, walkModelFiles, type WalkedFile, type WalkWarning } from '../../scan/walk.js';
+import { decideHash, hashCacheEntry, hashCacheKey, indexHashCache, RACY_WINDOW_MS, type FileIdentity } from './hash-cache.js';
+import { MODEL_FILE_EXTENSIONS, walkModelFiles, type WalkedFile, type WalkWarning } from './walk.js';
 import type { OpenedDatabase } from '../../store/database.js';
+import { viewQueries } from '../../views/queries.js';
 import type { AppendRequest, EventStore } from '../../store/event-store.js';
 import { modelPathOf } from '../download/route-file.js';
 import { catalogChanges, type SeenFile } from './catalog-changes.js';
@@ -97,6 +98,7 @@ const errnoOf = (e: unknown): string | undefined => (e as NodeJS.ErrnoException 
 
 export function createScanner(deps: ScannerDeps): Scanner {
   const { store, db, log, modelsDir } = deps;
+  const views = viewQueries(db);
   const now = deps.now ?? Date.now;
   const concurrency = Math.max(1, deps.hashConcurrency ?? 2);
   let current: Promise<ScanSummary> | undefined;
@@ -141,7 +143,7 @@ export function createScanner(deps: ScannerDeps): Scanner {
   /** Hashes what the cache cannot answer, off the main thread, recording each new hash as it comes. */
   async function hashAll(scanId: string, walked: readonly WalkedModel[], unseen: string[]): Promise<{ seen: SeenFile[]; hashed: number; cached: number }> {
     const cache = indexHashCache(
-      (await db.kysely.selectFrom('view_hash_cache').selectAll().execute()).map((r) => ({
+      (await views.hashCache()).map((r) => ({
         dev: r.dev, ino: r.ino, size: r.size, mtimeMs: r.mtime_ms, sha256: r.sha256, checkedAtMs: r.checked_at_ms,
       })),
     );
@@ -241,7 +243,7 @@ export function createScanner(deps: ScannerDeps): Scanner {
 
   /** Every answer CivitAI gave, by hash: one narrow read, however many files (no limit on bound parameters). */
   async function identities(): Promise<Map<string, { known: number; checked_at: string }>> {
-    const rows = await db.kysely.selectFrom('view_identity').select(['sha256', 'known', 'checked_at']).execute();
+    const rows = await views.identityChecks();
     return new Map(rows.map((r) => [r.sha256, r]));
   }
 
@@ -309,7 +311,7 @@ export function createScanner(deps: ScannerDeps): Scanner {
     const roots = await scanRoots();
     await record(scanId, [{ streamId, event: { eventId: `${scanId}:started`, type: 'scan.started', data: { roots: roots.paths } } }]);
     // Taken before the walk: a file a download places meanwhile is not in it, so it can never be called missing.
-    const catalog = await db.kysely.selectFrom('view_catalog').select(['path', 'sha256', 'missing']).execute();
+    const catalog = await views.catalogPresence();
 
     const unscannedRoots = new Set<string>();
     const unseen: string[] = [];
@@ -337,7 +339,7 @@ export function createScanner(deps: ScannerDeps): Scanner {
 
     // A file downloaded from Hugging Face (placed by now, whenever it started) has a known source: CivitAI is not
     // asked who it is.
-    const fromHub = new Set((await db.kysely.selectFrom('view_catalog').select('sha256').where('source', '=', 'huggingface').execute()).map((r) => r.sha256));
+    const fromHub = await views.hfCatalogSha256s();
     const pathsBySha = new Map<string, string[]>();
     for (const f of seen.filter((file) => !fromHub.has(file.sha256))) {
       const paths = pathsBySha.get(f.sha256);

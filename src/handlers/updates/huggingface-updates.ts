@@ -3,9 +3,9 @@
 import type { NewEvent } from '../../events/envelope.js';
 import type { HfClient, HfVerification } from '../../huggingface/client.js';
 import { isCommitId } from '../../huggingface/refs.js';
-import type { OpenedDatabase } from '../../store/database.js';
 import type { EventStore } from '../../store/event-store.js';
 import type { HuggingfaceResolved } from '../../sources/source.js';
+import type { ViewQueries } from '../../views/queries.js';
 
 /** A Hugging Face file on disk, as its download resolved it, with the SHA-256 its bytes have. */
 export interface InstalledHfFile {
@@ -14,11 +14,8 @@ export interface InstalledHfFile {
 }
 
 /** Files on disk that came from Hugging Face, once per repo, branch and path. */
-export async function readInstalledHfFiles(db: OpenedDatabase, store: EventStore): Promise<InstalledHfFile[]> {
-  const rows = await db.kysely
-    .selectFrom('view_catalog').select(['job_id', 'sha256'])
-    .where('source', '=', 'huggingface').where('missing', '=', 0).where('job_id', 'is not', null)
-    .execute();
+export async function readInstalledHfFiles(views: ViewQueries, store: EventStore): Promise<InstalledHfFile[]> {
+  const rows = await views.presentHfDownloads();
   const files = new Map<string, InstalledHfFile>();
   for (const row of rows) {
     const resolved = (await store.readStream(`download-${row.job_id}`)).findLast((e) => e.type === 'download.resolved')?.data as HuggingfaceResolved | undefined;

@@ -2,8 +2,8 @@
 // one was, read from the stream that identified or downloaded it.
 import { modelFileSchema } from '../../civitai/schemas.js';
 import { fileSha256 } from '../../civitai/select.js';
-import type { OpenedDatabase } from '../../store/database.js';
 import type { EventStore } from '../../store/event-store.js';
+import type { ViewQueries } from '../../views/queries.js';
 import type { InstalledFile, InstalledFileFacts, PresentFiles } from './update-decision.js';
 
 export interface InstalledLibrary extends PresentFiles {
@@ -11,13 +11,8 @@ export interface InstalledLibrary extends PresentFiles {
 }
 
 /** Files present on disk; those with a known CivitAI version are the installed ones. */
-export async function readInstalledLibrary(db: OpenedDatabase): Promise<InstalledLibrary> {
-  const rows = await db.kysely
-    .selectFrom('view_catalog as c')
-    .leftJoin('view_identity as i', (join) => join.onRef('i.sha256', '=', 'c.sha256').on('i.known', '=', 1))
-    .select(['c.sha256', 'c.job_id', 'c.model_id', 'c.version_id', 'c.base_model', 'i.model_id as i_model_id', 'i.version_id as i_version_id', 'i.base_model as i_base_model'])
-    .where('c.missing', '=', 0)
-    .execute();
+export async function readInstalledLibrary(views: ViewQueries): Promise<InstalledLibrary> {
+  const rows = await views.presentFilesWithIdentity();
   const files: (InstalledFile & { jobId: string | null })[] = [];
   for (const r of rows) {
     const modelId = r.model_id ?? r.i_model_id;

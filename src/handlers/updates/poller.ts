@@ -4,11 +4,12 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { CivitaiClient } from '../../civitai/client.js';
-import type { Log } from '../../daemon/log.js';
+import type { Log } from '../../lib/log.js';
 import type { NewEvent, StoredEvent } from '../../events/envelope.js';
 import { ignoreKey } from '../../projections/updates.projection.js';
 import type { OpenedDatabase } from '../../store/database.js';
 import type { EventStore } from '../../store/event-store.js';
+import { viewQueries } from '../../views/queries.js';
 import type { HfClient } from '../../huggingface/client.js';
 import { checkHfFiles, readInstalledHfFiles } from './huggingface-updates.js';
 import { installedFileFacts, readInstalledLibrary } from './installed-files.js';
@@ -51,6 +52,7 @@ const JITTER = 0.1;
 
 export function startUpdatePoller(deps: UpdatePollerDeps): UpdatePoller {
   const { store, db, client, log } = deps;
+  const views = viewQueries(db);
   const random = deps.random ?? Math.random;
   const intervalMs = Math.max(0, deps.intervalSeconds) * 1000;
   let timer: NodeJS.Timeout | undefined;
@@ -68,9 +70,9 @@ export function startUpdatePoller(deps: UpdatePollerDeps): UpdatePoller {
 
   /** CivitAI's side: every tracked model, 100 per request; newer versions and replaced files, recorded per request. */
   async function checkCivitai(): Promise<SourceCheck> {
-    const library = await readInstalledLibrary(db);
+    const library = await readInstalledLibrary(views);
     const modelIds = [...new Set(library.files.map((f) => f.modelId))];
-    const ignored = new Set((await db.kysely.selectFrom('view_update_ignores').select('key').execute()).map((r) => r.key));
+    const ignored = await views.ignores();
     const rules = { includeEarlyAccess: deps.includeEarlyAccess ?? false, sameBaseModelOnly: deps.sameBaseModelOnly ?? false, now: Date.now() };
     let discovered = 0;
     let failed: string | null = null;
@@ -104,7 +106,7 @@ export function startUpdatePoller(deps: UpdatePollerDeps): UpdatePoller {
 
   /** Hugging Face's side: every file downloaded from a branch or tag, against what the branch holds now. */
   async function checkHuggingface(hub: HfClient): Promise<SourceCheck> {
-    const files = await readInstalledHfFiles(db, store);
+    const files = await readInstalledHfFiles(views, store);
     const found = await checkHfFiles(hub, files);
     return { tracked: files.length, discovered: (await record(found.events)).length, failed: found.failed };
   }

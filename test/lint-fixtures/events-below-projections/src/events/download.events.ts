@@ -1,0 +1,3 @@
+import { queueRow } from '../projections/queue.projection.js';
+
+export const firstRow = queueRow;

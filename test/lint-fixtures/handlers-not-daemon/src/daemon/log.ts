@@ -1,0 +1,1 @@
+export const createLog = () => (message: string): string => message;

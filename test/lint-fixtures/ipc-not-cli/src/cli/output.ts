@@ -1,0 +1,1 @@
+export const printErr = (message: string): string => message;

@@ -1,0 +1,3 @@
+import { printErr } from '../cli/output.js';
+
+export const reportFrameError = (message: string): void => printErr(message);

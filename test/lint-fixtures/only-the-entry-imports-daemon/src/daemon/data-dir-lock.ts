@@ -1,0 +1,1 @@
+export const dataDirLocked = (): boolean => false;

@@ -1,0 +1,3 @@
+import { dataDirLocked } from '../daemon/data-dir-lock.js';
+
+export const lockCheck = dataDirLocked;

@@ -1,0 +1,3 @@
+import { appendEvent } from '../store/event-store.js';
+
+export const fold = (): void => appendEvent();

@@ -1,0 +1,3 @@
+import { readdirSync } from 'node:fs';
+
+export const folderNames = (): string[] => readdirSync('models');
