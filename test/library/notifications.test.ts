@@ -65,6 +65,8 @@ describe('desktop notifications from the log', () => {
       const first = start(notifier);
       await discover('update:2901', 2901);
       await until(() => sent().length === 1);
+      // The server reports each call on its stdout, which can arrive after the D-Bus reply the handler waited for.
+      await server.waitForCount(before + 1);
       expect(server.received.slice(before).map((n) => n.summary)).toEqual(['Sim Realistic: v2.0 is available']);
       expect(sent()).toEqual([{ key: 'update:2901', kind: 'update', summary: 'Sim Realistic: v2.0 is available' }]);
       first.stop();
@@ -77,6 +79,7 @@ describe('desktop notifications from the log', () => {
         data: { path: 'loras/ink.safetensors', folder: 'loras', sizeBytes: 1, sha256: SHA, alreadyPresent: false },
       });
       await until(() => sent().length === 2);
+      await server.waitForCount(before + 2);
       await settle();
       expect(server.received.slice(before).map((n) => n.summary)).toEqual(['Sim Realistic: v2.0 is available', 'Downloaded job job1']);
       expect(sent().map((s) => (s as { key: string }).key)).toEqual(['update:2901', 'done:job1']);
@@ -90,6 +93,7 @@ describe('desktop notifications from the log', () => {
       const handler = start(notifier);
       await append('download-job2', { eventId: 'job2:failed', type: 'download.failed', data: { code: 'NETWORK', message: 'the connection dropped', retryable: true } });
       await until(() => sent().length === 1);
+      await server.waitForCount(before + 1);
       handler.stop();
       expect(server.received.slice(before).map((n) => [n.summary, n.body])).toEqual([['Download failed: job job2', 'the connection dropped']]);
       expect(sent()).toEqual([expect.objectContaining({ key: expect.stringMatching(/^failed:job2:\d+$/), kind: 'download_failed' })]);
