@@ -32,7 +32,7 @@ async function appendRates(): Promise<string[][]> {
     const s = (performance.now() - t0) / 1000;
     rows.push([`append, ${batch} event${batch > 1 ? 's' : ''} per transaction (synchronous=FULL, queue view folded inline)`, `${fmt(count / s, 0)} events/s`, `${fmt((s * 1e6) / (count / batch), 0)} µs per transaction`]);
   }
-  db.close();
+  await db.close();
   return rows;
 }
 
@@ -74,7 +74,7 @@ async function replayVersusRaw(): Promise<string[][]> {
     replayRuns.push(performance.now() - t0);
     if (r.events !== REPLAY_EVENTS) throw new Error('replay missed events');
   }
-  db.close();
+  await db.close();
   const raw = median(rawRuns);
   const replay = median(replayRuns);
   return [

@@ -5,9 +5,9 @@ import { eventRegistry } from '../events/index.js';
 import { redactingRegistry } from '../events/redacting-registry.js';
 import type { IpcStats, SubscribeHandler } from '../ipc/server.js';
 import { startIpcServer } from '../ipc/server.js';
-import { projections } from '../projections/index.js';
-import { openDatabase } from '../store/database.js';
-import { createEventStore, type EventStore } from '../store/event-store.js';
+import type { EventStore } from '../store/event-store.js';
+import { openEventLog } from './open-log.js';
+import { passwordOf } from '../lib/redact.js';
 import { createStreamCommands } from '../store/stream-commands.js';
 import { liveFrom, type LiveItem } from '../store/live.js';
 import { toEventJson } from './event-json.js';
@@ -34,7 +34,6 @@ import { jobJson, viewQueries } from './views.js';
 import { createJobFrames } from './job-frames.js';
 import type { JobJson } from '../ipc/protocol.js';
 import { acquireDataDirLock } from './data-dir-lock.js';
-import { checkEventLog } from './event-log-check.js';
 import type { DaemonSettings } from './settings.js';
 import { PACKAGE_VERSION as VERSION } from '../lib/project-root.js';
 
@@ -47,7 +46,8 @@ export interface RunningDaemon {
 
 export type DaemonStartError = { readonly code: string; readonly message: string };
 
-export async function startDaemon(settings: DaemonSettings, log: Log): Promise<Result<RunningDaemon, DaemonStartError>> {
+/** `abortStart` aborts a start that is still waiting for the database. */
+export async function startDaemon(settings: DaemonSettings, log: Log, abortStart?: AbortSignal): Promise<Result<RunningDaemon, DaemonStartError>> {
   try {
     mkdirSync(settings.dataDir, { recursive: true, mode: 0o700 });
   } catch (e) {
@@ -56,21 +56,14 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
   const lock = acquireDataDirLock(settings.dataDir);
   if (lock.isErr()) return err(lock.error);
 
-  const dbPath = join(settings.dataDir, 'events.db');
-  // A damaged log is never appended to: found here, before the first write, it stops the start with the fix.
-  const health = checkEventLog(dbPath);
-  if (health.isErr()) {
-    lock.value.release();
-    return err({ code: health.error.code, message: health.error.message });
-  }
-  const opened = await openDatabase(dbPath);
+  const secrets = (): string[] => [settings.apiKey(), settings.hfToken(), ...passwordOf(settings.databaseUrl() ?? '')].filter((secret): secret is string => !!secret);
+  const opened = await openEventLog({ dataDir: settings.dataDir, databaseUrl: settings.databaseUrl() }, redactingRegistry(eventRegistry, secrets), log, abortStart);
   if (opened.isErr()) {
     lock.value.release();
     return err(opened.error);
   }
-  const db = opened.value;
-  const secrets = (): string[] => [settings.apiKey(), settings.hfToken()].filter((secret): secret is string => !!secret);
-  const store = createEventStore(db.sqlite, redactingRegistry(eventRegistry, secrets), projections, () => new Date());
+  const { db, store } = opened.value;
+  const dbPath = db.location;
   await store.catchUpProjections();
   const commands = createStreamCommands(store);
 
@@ -145,7 +138,8 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
     subscribe,
   });
   if (server.isErr()) {
-    db.close();
+    await store.close();
+    await db.close();
     lock.value.release();
     return err(server.error);
   }
@@ -191,8 +185,9 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
     notifications.stop();
     notifier.close();
     await hashPool.close();
-    // Appends are synchronous, so none is half-done here; closing checkpoints the WAL into the database file.
-    db.close();
+    // No append is half-done here (SQLite's are synchronous, PostgreSQL's roll back); closing checkpoints SQLite's WAL.
+    await store.close();
+    await db.close();
     lock.value.release();
     log('comfyui-dl daemon stopped');
   };

@@ -87,7 +87,7 @@ describe('versionPresenceOf, over the real views', () => {
       await append('file.verified', { path: 'loras/a.safetensors', status: 'missing', expected: A, actual: null });
       expect(await versionPresenceOf(views, 7)).toEqual({ status: 'missing', path: 'loras/a.safetensors', sha256: A });
     } finally {
-      t.close();
+      await t.close();
     }
   });
 });

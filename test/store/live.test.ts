@@ -1,17 +1,19 @@
 import { firstValueFrom, filter, take, toArray } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { liveFrom } from '../../src/store/live.js';
-import { openTempStore, type TempStore } from '../support/temp-store.js';
+import type { OpenedDatabase } from '../../src/store/database.js';
+import { backends, type TempStore } from '../support/temp-store.js';
 
-const appendOne = async (t: TempStore, i: number, stream = 'settings') =>
+const appendOne = async (t: TempStore<OpenedDatabase>, i: number, stream = 'settings') =>
   (await t.store.append([{ streamId: stream, events: [{ eventId: `e${i}`, type: 'settings.changed', data: { key: 'concurrency', value: 1 + (i % 16) } }], metadata: { actor: 'test' } }]))._unsafeUnwrap();
 
-describe('live stream', () => {
-  let t: TempStore;
-  beforeEach(async () => {
-    t = await openTempStore();
+describe.each(backends())('live stream on $name', (backend) => {
+  let t: TempStore<OpenedDatabase>;
+  beforeEach(async (context) => {
+    if (backend.skip) return context.skip(backend.skip);
+    t = await backend.open();
   });
-  afterEach(() => t.close());
+  afterEach(async () => t?.close());
 
   it('a subscriber joining mid-history while a writer appends sees every event once, in order', async () => {
     for (let i = 1; i <= 2500; i++) await appendOne(t, i);
