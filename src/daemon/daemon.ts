@@ -6,6 +6,7 @@ import { redactingRegistry } from '../events/redacting-registry.js';
 import type { IpcStats, SubscribeHandler } from '../ipc/server.js';
 import { startIpcServer } from '../ipc/server.js';
 import type { EventStore } from '../store/event-store.js';
+import type { OpenedDatabase } from '../store/database.js';
 import { openEventLog } from './open-log.js';
 import { passwordOf } from '../lib/redact.js';
 import { createStreamCommands } from '../store/stream-commands.js';
@@ -57,7 +58,7 @@ export async function startDaemon(settings: DaemonSettings, log: Log, abortStart
   if (lock.isErr()) return err(lock.error);
 
   const secrets = (): string[] => [settings.apiKey(), settings.hfToken(), ...passwordOf(settings.databaseUrl() ?? '')].filter((secret): secret is string => !!secret);
-  const opened = await openEventLog({ dataDir: settings.dataDir, databaseUrl: settings.databaseUrl() }, redactingRegistry(eventRegistry, secrets), log, abortStart);
+  const opened = await openEventLog({ dataDir: settings.dataDir, databaseUrl: settings.databaseUrl(), host: settings.host }, redactingRegistry(eventRegistry, secrets), log, abortStart);
   if (opened.isErr()) {
     lock.value.release();
     return err(opened.error);
@@ -68,7 +69,7 @@ export async function startDaemon(settings: DaemonSettings, log: Log, abortStart
   const commands = createStreamCommands(store);
 
   const startedAt = Date.now();
-  const views = viewQueries(db);
+  const views = viewQueries(db, settings.host);
   const client = createCivitaiClient({ baseUrl: settings.civitaiUrl, apiKey: settings.apiKey() });
   const hub = createHfClient({ endpoint: settings.hfEndpoint, token: settings.hfToken() });
   const sources: Sources = { civitai: civitaiSource(client), huggingface: huggingfaceSource(hub, settings.hfEndpoint) };
@@ -145,7 +146,7 @@ export async function startDaemon(settings: DaemonSettings, log: Log, abortStart
   }
   ipcStats = server.value.stats;
   const scanner = createScanner({
-    store, db, client, log,
+    store, db, client, log, host: settings.host,
     modelsDir: settings.modelsDir,
     extraRoots: async () => {
       const loaded = await loadModelRoots({ modelsDir: settings.modelsDir, extraModelPaths: settings.extraModelPaths });
@@ -169,6 +170,7 @@ export async function startDaemon(settings: DaemonSettings, log: Log, abortStart
     concurrency: () => liveSetting(views, 'concurrency', settings.concurrency),
     run: (jobId, signal) => runJob(jobDeps, jobId, signal),
   });
+  const heartbeat = startHeartbeat(db, settings.host, log);
   library.scanner = scanner;
   library.poller = poller;
   library.scheduler = scheduler;
@@ -181,6 +183,7 @@ export async function startDaemon(settings: DaemonSettings, log: Log, abortStart
     await server.value.close();
     // Transfers stop at their last durable chunk; the next start resumes them from the log.
     await scheduler.stop();
+    heartbeat.stop();
     poller.stop();
     notifications.stop();
     notifier.close();
@@ -192,4 +195,26 @@ export async function startDaemon(settings: DaemonSettings, log: Log, abortStart
     log('comfyui-dl daemon stopped');
   };
   return ok({ store, idle: () => scheduler.idle(), stop: () => (stopping ??= stop()) });
+}
+
+const HEARTBEAT_MS = 30_000;
+
+/** Notes in the `hosts` table that this host's daemon is up, now and every 30 s: `status` tells when each was last seen. */
+function startHeartbeat(db: OpenedDatabase, host: string, log: Log) {
+  let failing = false;
+  const beat = async (): Promise<void> => {
+    const row = { name: host, last_seen: new Date().toISOString(), version: VERSION };
+    try {
+      await db.kysely.insertInto('hosts').values(row).onConflict((c) => c.column('name').doUpdateSet({ last_seen: row.last_seen, version: row.version })).execute();
+      if (failing) log('heartbeat: the database answers again');
+      failing = false;
+    } catch (e) {
+      if (!failing) log(`heartbeat: cannot note this host as seen (${(e as Error).message}); trying again every ${HEARTBEAT_MS / 1000} s`);
+      failing = true;
+    }
+  };
+  void beat();
+  const timer = setInterval(() => void beat(), HEARTBEAT_MS);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }

@@ -21,7 +21,7 @@ const RETRY_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
  * folder. A PostgreSQL server that is not reachable yet is waited for, saying so, until `stop` aborts.
  */
 export async function openEventLog(
-  where: { dataDir: string; databaseUrl: string | undefined },
+  where: { dataDir: string; databaseUrl: string | undefined; host: string },
   registry: EventRegistry,
   log: (line: string) => void,
   stop?: AbortSignal,
@@ -30,7 +30,7 @@ export async function openEventLog(
     for (let attempt = 0; ; attempt++) {
       const opened = await openPostgres(where.databaseUrl);
       if (opened.isOk()) {
-        const store = await createPostgresEventStore(opened.value, registry, projections, () => new Date(), { log });
+        const store = await createPostgresEventStore(opened.value, registry, projections, () => new Date(), { log, host: where.host });
         return ok({ db: opened.value, store });
       }
       if (!UNREACHABLE.test(opened.error.message) || stop?.aborted) return err(opened.error);

@@ -17,6 +17,8 @@ export const EVENTS_CHANNEL = 'comfyui_dl_events';
 const RECONNECT_MS = 1_000;
 
 export interface PostgresStoreOptions {
+  /** This daemon's host: every event it appends names it in its metadata (the catalog keeps each host's files apart). */
+  readonly host?: string;
   /** Told when the feed from other writers breaks and when it is back. */
   readonly log?: (line: string) => void;
 }
@@ -147,7 +149,9 @@ export async function createPostgresEventStore(
   };
 
   const append = async (requests: readonly AppendRequest[]): Promise<Result<StoredEvent[], AppendError>> => {
-    const prepared = prepareAppend(registry, requests);
+    const host = options.host;
+    const stamped = host === undefined ? requests : requests.map((r) => ({ ...r, metadata: { host, ...r.metadata } }));
+    const prepared = prepareAppend(registry, stamped);
     if (prepared.isErr()) return err(prepared.error);
     let stored: StoredEvent[];
     try {

@@ -11,6 +11,7 @@ import { createHashPool } from '../../hashing/index.js';
 import { decideHash, hashCacheEntry, hashCacheKey, indexHashCache, RACY_WINDOW_MS, type FileIdentity } from '../../scan/hash-cache.js';
 import { MODEL_FILE_EXTENSIONS, walkModelFiles, type WalkedFile, type WalkWarning } from '../../scan/walk.js';
 import type { OpenedDatabase } from '../../store/database.js';
+import { ofHost, type HostScope } from '../../store/query.js';
 import type { AppendRequest, EventStore } from '../../store/event-store.js';
 import { modelPathOf } from '../download/route-file.js';
 import { catalogChanges, type SeenFile } from './catalog-changes.js';
@@ -23,6 +24,8 @@ import { scanScope, warningMeans } from './scan-scope.js';
 export interface ScannerDeps {
   store: EventStore;
   db: OpenedDatabase;
+  /** This host, in a log several share: the catalog it compares with its disk is its own part. */
+  host?: string;
   client: CivitaiClient;
   log: Log;
   /** ComfyUI's models folder, always a root; events carry paths relative to it. */
@@ -96,6 +99,7 @@ interface WalkedModel {
 const errnoOf = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | null)?.code;
 
 export function createScanner(deps: ScannerDeps): Scanner {
+  const hostScope: HostScope = deps.host === undefined ? 'all' : { host: deps.host };
   const { store, db, log, modelsDir } = deps;
   const now = deps.now ?? Date.now;
   const concurrency = Math.max(1, deps.hashConcurrency ?? 2);
@@ -309,7 +313,7 @@ export function createScanner(deps: ScannerDeps): Scanner {
     const roots = await scanRoots();
     await record(scanId, [{ streamId, event: { eventId: `${scanId}:started`, type: 'scan.started', data: { roots: roots.paths } } }]);
     // Taken before the walk: a file a download places meanwhile is not in it, so it can never be called missing.
-    const catalog = await db.kysely.selectFrom('view_catalog').select(['path', 'sha256', 'missing']).execute();
+    const catalog = await db.kysely.selectFrom('view_catalog').select(['path', 'sha256', 'missing']).where(ofHost(hostScope)).execute();
 
     const unscannedRoots = new Set<string>();
     const unseen: string[] = [];
@@ -337,7 +341,7 @@ export function createScanner(deps: ScannerDeps): Scanner {
 
     // A file downloaded from Hugging Face (placed by now, whenever it started) has a known source: CivitAI is not
     // asked who it is.
-    const fromHub = new Set((await db.kysely.selectFrom('view_catalog').select('sha256').where('source', '=', 'huggingface').execute()).map((r) => r.sha256));
+    const fromHub = new Set((await db.kysely.selectFrom('view_catalog').select('sha256').where('source', '=', 'huggingface').where(ofHost(hostScope)).execute()).map((r) => r.sha256));
     const pathsBySha = new Map<string, string[]>();
     for (const f of seen.filter((file) => !fromHub.has(file.sha256))) {
       const paths = pathsBySha.get(f.sha256);
