@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectIpc, type IpcClient } from '../../src/ipc/client.js';
 import type { CatalogEntryJson, EventJson, JobJson, ResultOf } from '../../src/ipc/protocol.js';
 import { BIG_FILE_IDS, bigFileModel, defaultWorld, startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { cli, cliJson, daemonHome, spawnDaemon, type DaemonHome, type SpawnedDaemon } from '../support/daemon-process.js';
+import { BIN, cli, daemonHome, spawnDaemon, type DaemonHome, type SpawnedDaemon } from '../support/daemon-process.js';
 import { waitFor } from '../support/downloads.js';
 import { postgresMissing, startPostgres, type PgServer } from '../support/postgres.js';
 
@@ -143,8 +144,6 @@ describe.skipIf(postgresMissing !== undefined)(`two hosts on one PostgreSQL data
 
     // Nothing listens on port 1: the daemon says it waits and keeps trying until it is stopped.
     const away = daemonHome({ CIVITAI_BASE_URL: sim.apiUrl, COMFYUI_DL_DATABASE_URL: url.replace(`:${port}/`, ':1/'), COMFYUI_DL_HOST: 'delta' });
-    const { spawn } = await import('node:child_process');
-    const { BIN } = await import('../support/daemon-process.js');
     const child = spawn(process.execPath, [BIN, 'daemon'], { env: away.env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
