@@ -72,29 +72,39 @@ async function replayVersusRaw(): Promise<string[][]> {
     }
   })();
   const store = createEventStore(db.sqlite, eventRegistry, projections, () => new Date());
+  try {
+    return await rawVersusReplay(store, async () => {
+      let parsed = 0;
+      for (const row of db.sqlite.prepare('SELECT * FROM events ORDER BY global_position').iterate() as Iterable<{ data: string; metadata: string }>) {
+        JSON.parse(row.data);
+        JSON.parse(row.metadata);
+        parsed++;
+      }
+      return parsed;
+    }, { raw: 'raw better-sqlite3 read', replay: 'comfyui-dl replay (decode, upcast, fold every view, write)', goal: ' (goal ≥ 0.5×)' });
+  } finally {
+    await db.close();
+  }
+}
+
+/** Three rounds of a raw read of the whole log (it returns the rows it parsed) against `replay`: the medians. */
+async function rawVersusReplay(store: EventStore, rawRead: () => Promise<number>, labels: { raw: string; replay: string; goal: string }): Promise<string[][]> {
   const rawRuns: number[] = [];
   const replayRuns: number[] = [];
   for (let round = 0; round < 3; round++) {
     let t0 = performance.now();
-    let parsed = 0;
-    for (const row of db.sqlite.prepare('SELECT * FROM events ORDER BY global_position').iterate() as Iterable<{ data: string; metadata: string }>) {
-      JSON.parse(row.data);
-      JSON.parse(row.metadata);
-      parsed++;
-    }
+    if ((await rawRead()) !== REPLAY_EVENTS) throw new Error('raw read missed rows');
     rawRuns.push(performance.now() - t0);
-    if (parsed !== REPLAY_EVENTS) throw new Error('raw read missed rows');
     t0 = performance.now();
     const r = await store.replay();
     replayRuns.push(performance.now() - t0);
     if (r.events !== REPLAY_EVENTS) throw new Error('replay missed events');
   }
-  await db.close();
   const raw = median(rawRuns);
   const replay = median(replayRuns);
   return [
-    [`raw better-sqlite3 read + JSON.parse of ${REPLAY_EVENTS.toLocaleString('en-US')} rows`, `${fmt(raw, 0)} ms`, `${fmt(REPLAY_EVENTS / (raw / 1000), 0)} events/s`, '1.00×'],
-    [`comfyui-dl replay (decode, upcast, fold every view, write)`, `${fmt(replay, 0)} ms`, `${fmt(REPLAY_EVENTS / (replay / 1000), 0)} events/s`, `${fmt(raw / replay, 2)}× of raw (goal ≥ 0.5×)`],
+    [`${labels.raw} + JSON.parse of ${REPLAY_EVENTS.toLocaleString('en-US')} rows`, `${fmt(raw, 0)} ms`, `${fmt(REPLAY_EVENTS / (raw / 1000), 0)} events/s`, '1.00×'],
+    [labels.replay, `${fmt(replay, 0)} ms`, `${fmt(REPLAY_EVENTS / (replay / 1000), 0)} events/s`, `${fmt(raw / replay, 2)}× of raw${labels.goal}`],
   ];
 }
 
@@ -145,36 +155,24 @@ async function postgresReplay(db: PostgresDatabase): Promise<string[][]> {
     await db.pool.query(`INSERT INTO events (global_position, event_id, stream_id, category, stream_position, type, schema_version, data, metadata, recorded_at) VALUES ${tuples.join(', ')}`, values);
   }
   const store = await createPostgresEventStore(db, eventRegistry, projections, () => new Date());
-  const rawRuns: number[] = [];
-  const replayRuns: number[] = [];
-  for (let round = 0; round < 3; round++) {
-    let t0 = performance.now();
-    let parsed = 0;
-    for (let after = 0; ;) {
-      const { rows } = await db.pool.query<{ global_position: number; data: string; metadata: string }>(
-        'SELECT * FROM events WHERE global_position > $1 ORDER BY global_position LIMIT 20000', [after]);
-      if (rows.length === 0) break;
-      for (const row of rows) {
-        JSON.parse(row.data);
-        JSON.parse(row.metadata);
+  try {
+    return await rawVersusReplay(store, async () => {
+      let parsed = 0;
+      for (let after = 0; ;) {
+        const { rows } = await db.pool.query<{ global_position: number; data: string; metadata: string }>(
+          'SELECT * FROM events WHERE global_position > $1 ORDER BY global_position LIMIT 20000', [after]);
+        if (rows.length === 0) return parsed;
+        for (const row of rows) {
+          JSON.parse(row.data);
+          JSON.parse(row.metadata);
+        }
+        parsed += rows.length;
+        after = rows.at(-1)!.global_position;
       }
-      parsed += rows.length;
-      after = rows.at(-1)!.global_position;
-    }
-    rawRuns.push(performance.now() - t0);
-    if (parsed !== REPLAY_EVENTS) throw new Error('raw read missed rows');
-    t0 = performance.now();
-    const r = await store.replay();
-    replayRuns.push(performance.now() - t0);
-    if (r.events !== REPLAY_EVENTS) throw new Error('replay missed events');
+    }, { raw: 'raw pg read (pages of 20,000)', replay: 'comfyui-dl replay on PostgreSQL (decode, upcast, fold every view, write)', goal: '' });
+  } finally {
+    await store.close();
   }
-  await store.close();
-  const raw = median(rawRuns);
-  const replay = median(replayRuns);
-  return [
-    [`raw pg read (pages of 20,000) + JSON.parse of ${REPLAY_EVENTS.toLocaleString('en-US')} rows`, `${fmt(raw, 0)} ms`, `${fmt(REPLAY_EVENTS / (raw / 1000), 0)} events/s`, '1.00×'],
-    ['comfyui-dl replay on PostgreSQL (decode, upcast, fold every view, write)', `${fmt(replay, 0)} ms`, `${fmt(REPLAY_EVENTS / (replay / 1000), 0)} events/s`, `${fmt(raw / replay, 2)}× of raw`],
-  ];
 }
 
 /**
