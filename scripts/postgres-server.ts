@@ -58,7 +58,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startPostgres(): Promise<PgServer> {
+/** `durable`: fsync and synchronous commit on, as a real server runs (benchmarks); tests trade them for speed. */
+export async function startPostgres(options: { durable?: boolean } = {}): Promise<PgServer> {
   const bin = binDir();
   if (!bin) throw new Error(postgresMissing);
   const user = serverUser();
@@ -80,8 +81,8 @@ export async function startPostgres(): Promise<PgServer> {
   if (user) chownSync(join(dir, 'server.log'), user.uid, user.gid);
   const [cmd, args] = as(join(bin, 'postgres'), [
     '-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`,
-    // A test server: speed over durability.
-    '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200',
+    '-c', 'max_connections=200',
+    ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
   ]);
   const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', logFd, logFd] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

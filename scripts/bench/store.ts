@@ -215,7 +215,7 @@ async function onPostgres(): Promise<void> {
   const url = process.env.BENCH_DATABASE_URL;
   if (!url) {
     if (postgresMissing) return void console.log(`\nPostgreSQL: skipped (${postgresMissing}; or set BENCH_DATABASE_URL to an empty database)`);
-    server = await startPostgres();
+    server = await startPostgres({ durable: true });
   }
   try {
     const fresh = async () => (await openPostgres(server ? await server.createDatabase() : url!))._unsafeUnwrap();
