@@ -16,6 +16,8 @@ export interface PgServer {
   /** A fresh, empty database on the server, as a URL with the password in it. */
   createDatabase(): Promise<string>;
   readonly password: string;
+  /** Shuts the server down (dropping every connection), waits `ms`, and starts it again on the same port. */
+  outage(ms: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -84,24 +86,34 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
     '-c', 'max_connections=200',
     ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
   ]);
-  const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', logFd, logFd] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const admin = `postgres://${USER}:${password}@127.0.0.1:${port}/postgres`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const client = new pg.Client({ connectionString: admin });
-    try {
-      await client.connect();
-      await client.end();
-      break;
-    } catch (e) {
-      await client.end().catch(() => undefined);
-      if (Date.now() > deadline || child.exitCode !== null) {
-        throw new Error(`PostgreSQL did not start: ${(e as Error).message}\n${readFileSync(join(dir, 'server.log'), 'utf8')}`);
+  const launch = async () => {
+    const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', logFd, logFd] });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const client = new pg.Client({ connectionString: admin });
+      try {
+        await client.connect();
+        await client.end();
+        // Wrapped: an async function would wait for a promise it returns.
+        return { exited };
+      } catch (e) {
+        await client.end().catch(() => undefined);
+        if (Date.now() > deadline || child.exitCode !== null) {
+          throw new Error(`PostgreSQL did not start: ${(e as Error).message}\n${readFileSync(join(dir, 'server.log'), 'utf8')}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      await new Promise((resolve) => setTimeout(resolve, 100));
     }
-  }
+  };
+  // The postmaster's own PID (runuser sits between us and it); SIGINT is PostgreSQL's fast shutdown.
+  const shutDown = async ({ exited }: { exited: Promise<void> }) => {
+    const pid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    if (pid > 0) process.kill(pid, 'SIGINT');
+    await exited;
+  };
+  let running = await launch();
   let databases = 0;
   return {
     password,
@@ -113,11 +125,13 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
       await client.end();
       return `postgres://${USER}:${password}@127.0.0.1:${port}/${name}`;
     },
+    outage: async (ms) => {
+      await shutDown(running);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      running = await launch();
+    },
     stop: async () => {
-      // The postmaster's own PID (runuser sits between us and it); SIGINT is PostgreSQL's fast shutdown.
-      const pid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
-      if (pid > 0) process.kill(pid, 'SIGINT');
-      await exited;
+      await shutDown(running);
       rmSync(dir, { recursive: true, force: true });
     },
   };

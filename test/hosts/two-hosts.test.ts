@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectIpc, type IpcClient } from '../../src/ipc/client.js';
 import type { CatalogEntryJson, EventJson, JobJson, ResultOf } from '../../src/ipc/protocol.js';
-import { BIG_FILE_IDS, bigFileModel, defaultWorld, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { BIG_FILE_IDS, bigFileModel, DEFAULT_IDS, defaultWorld, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { BIN, cli, daemonHome, spawnDaemon, type DaemonHome, type SpawnedDaemon } from '../support/daemon-process.js';
 import { waitFor } from '../support/downloads.js';
 import { postgresMissing, startPostgres, type PgServer } from '../support/postgres.js';
@@ -130,6 +130,24 @@ describe.skipIf(postgresMissing !== undefined)(`two hosts on one PostgreSQL data
     expect(status.hosts?.map((h) => h.name)).toEqual(['alpha', 'beta']);
     for (const h of status.hosts ?? []) expect(Date.now() - Date.parse(h.lastSeen)).toBeLessThan(120_000);
     expect(status.dbPath).toMatch(/^postgres:\/\/\*\*\*@127\.0\.0\.1:\d+\//);
+  });
+
+  it('the database going away for a while loses nothing: the daemons say so, reconnect, and go on', { timeout: 120_000 }, async () => {
+    const before = seenOnAlpha.length;
+    await server.outage(2_000);
+    await waitFor(() => (/live feed: connected to the database again/.test(a.stderr()) ? true : undefined), 30_000);
+    expect(a.stderr()).toMatch(/live feed: (the database connection broke|lost the database)/);
+    // Queued on beta through alpha after the outage: both work again, and alpha's feed follows beta's events.
+    const added = await json<JobJson>(alpha, ['add', '--version', String(DEFAULT_IDS.vae.versionId), '--host', 'beta']);
+    const done = await waitFor(async () => {
+      const j = (await json<JobJson[]>(beta, ['queue', '--all'])).find((x) => x.id === added.id);
+      return j?.state === 'completed' ? j : undefined;
+    }, 60_000);
+    expect(existsSync(join(beta.modelsDir, done.path!))).toBe(true);
+    await waitFor(() => seenOnAlpha.slice(before).find((e) => e.streamId === `download-${added.id}` && e.type === 'download.placed'), 20_000);
+    const positions = seenOnAlpha.map((e) => e.position);
+    expect(positions).toEqual([...positions].sort((x, y) => x - y));
+    expect(new Set(positions).size).toBe(positions.length);
   });
 
   it('a database that is not there yet is waited for, and a wrong password is refused: neither shows a password', { timeout: 60_000 }, async () => {
