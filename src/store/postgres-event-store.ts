@@ -59,8 +59,8 @@ export async function createPostgresEventStore(
     const client = await pool.connect();
     let broken = false;
     try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
+      // One round trip: no parameters, so the simple protocol takes both statements.
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${APPEND_LOCK})`);
       await catchUpMirror(client);
       const result = await work(client);
       await client.query('COMMIT');
@@ -130,8 +130,7 @@ export async function createPostgresEventStore(
     }
     if (head > mirrorAt) {
       await writeChanges(client, changes.changed);
-      await writeCheckpoints(client, head);
-      await client.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, String(head)]);
+      await writeCheckpoints(client, head, true);
     }
     return { stored, commit: () => {
       changes.mergeInto(mirror);
@@ -139,13 +138,14 @@ export async function createPostgresEventStore(
     } };
   };
 
-  const writeCheckpoints = async (client: pg.PoolClient, position: number): Promise<void> => {
-    const values = projections.flatMap((p) => [p.name, position, p.version]);
-    await client.query(
-      `INSERT INTO checkpoints (name, position, version) VALUES ${projections.map((_, i) => `($${i * 3 + 1}, $${i * 3 + 2}, $${i * 3 + 3})`).join(', ')}
-       ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, version = EXCLUDED.version`,
-      values,
-    );
+  /** With `notify`, the same statement tells the listeners the new head (delivered at COMMIT, in commit order). */
+  const writeCheckpoints = async (client: pg.PoolClient, position: number, notify = false): Promise<void> => {
+    const values: unknown[] = projections.flatMap((p) => [p.name, position, p.version]);
+    const upsert = `INSERT INTO checkpoints (name, position, version) VALUES ${projections.map((_, i) => `($${i * 3 + 1}, $${i * 3 + 2}, $${i * 3 + 3})`).join(', ')}
+       ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, version = EXCLUDED.version`;
+    if (!notify) return void (await client.query(upsert, values));
+    values.push(EVENTS_CHANNEL, String(position));
+    await client.query(`WITH marked AS (${upsert} RETURNING 1) SELECT pg_notify($${values.length - 1}, $${values.length}) FROM (SELECT 1) AS once`, values);
   };
 
   const append = async (requests: readonly AppendRequest[]): Promise<Result<StoredEvent[], AppendError>> => {
