@@ -124,6 +124,17 @@ describe.skipIf(postgresMissing !== undefined)(`two hosts on one PostgreSQL data
     expect(table.stdout).toMatch(/^beta\s+/m);
   });
 
+  it('watch on alpha shows every host\'s events, each with the host that recorded it', { timeout: 30_000 }, async () => {
+    const child = spawn(process.execPath, [BIN, 'watch', '--from', '1'], { env: alpha.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor(() => (/ beta {2}download-\S+ {2}download\.placed/.test(out) ? true : undefined), 20_000);
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+    outputs.push(out);
+    expect(out).toMatch(/ alpha {2}download-\S+ {2}download\.requested/);
+  });
+
   it('status lists both hosts with when each was last seen', async () => {
     const status = await json<ResultOf<'status'>>(alpha, ['status']);
     expect(status.host).toBe('alpha');
