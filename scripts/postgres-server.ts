@@ -84,7 +84,8 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
   const [cmd, args] = as(join(bin, 'postgres'), [
     '-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`,
     '-c', 'max_connections=200',
-    ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+    // A test server: speed over durability, and little memory (several run side by side, in small containers too).
+    ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'shared_buffers=16MB']),
   ]);
   const admin = `postgres://${USER}:${password}@127.0.0.1:${port}/postgres`;
   const launch = async () => {
