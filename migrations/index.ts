@@ -5,6 +5,7 @@ import * as library from './0003_library.js';
 import * as catalogChanged from './0004_catalog_changed.js';
 import * as jobLifecycle from './0005_job_lifecycle.js';
 import * as sources from './0006_sources.js';
+import * as hosts from './0007_hosts.js';
 
 /** Static list: the daemon must not depend on reading a folder of migration files at run time. */
 export const migrationProvider: MigrationProvider = {
@@ -15,5 +16,6 @@ export const migrationProvider: MigrationProvider = {
     '0004_catalog_changed': catalogChanged,
     '0005_job_lifecycle': jobLifecycle,
     '0006_sources': sources,
+    '0007_hosts': hosts,
   }),
 };

@@ -47,7 +47,7 @@ export async function scanBench(): Promise<string[][]> {
     const coldMs = performance.now() - t0;
     const hashedCold = first.scanner.hashOperations;
     for (let i = 0; i < 20 && cold.unknown < FILES; i++) cold = await first.scanner.scan();
-    first.db.close();
+    await first.db.close();
 
     // Each warm run is a restart: a new store and scanner on the same log, nothing in memory.
     const warm: number[] = [];
@@ -58,7 +58,7 @@ export async function scanBench(): Promise<string[][]> {
       await again.scanner.scan();
       warm.push(performance.now() - w0);
       rehashed += again.scanner.hashOperations;
-      again.db.close();
+      await again.db.close();
     }
     return [
       [`first scan of ${FILES.toLocaleString('en-US')} files (hash all, look up on CivitAI)`, `${fmt(coldMs, 0)} ms`, `${hashedCold} hashed`, ''],

@@ -1,3 +1,4 @@
+import type { HostScope } from '../store/query.js';
 import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
@@ -23,6 +24,8 @@ export interface DownloadMethodDeps {
   /** Where relative catalog paths live, to see whether a file said to be there still is. */
   readonly modelsDir: string;
   readonly actor: 'cli' | 'desktop';
+  /** Whether other hosts share this log (PostgreSQL): only then can a job be queued for another host. */
+  readonly sharedLog: boolean;
 }
 
 const newJobId = (): string => randomBytes(6).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, 'x');
@@ -96,10 +99,16 @@ export async function addDownload(deps: DownloadMethodDeps, p: ValidParamsOf<'ad
   const pinned = p.target ? normalizePinnedTarget(p.target) : undefined;
   if (pinned?.isErr()) return err({ code: 'BAD_PARAMS', message: `target: ${pinned.error.message}` });
   const target = pinned?.isOk() ? pinned.value : undefined;
+  const host = p.host ?? deps.views.host;
+  if (host !== deps.views.host && !deps.sharedLog) {
+    return err({ code: 'BAD_PARAMS', message: `this daemon keeps its own log (SQLite), so only it (${deps.views.host}) downloads: to queue for ${host}, share one PostgreSQL database (--database-url)` });
+  }
   const resolved = await resolveWith(deps.sources, ref.value);
   if (resolved.isErr()) return err(resolved.error);
   const r = resolved.value;
-  const [jobs, catalog, identities] = await Promise.all([deps.views.jobs(true), deps.views.catalog(), deps.views.identities()]);
+  // What the downloading host has and runs decides; another host's disk is known from its catalog alone.
+  const scope: HostScope = host === undefined ? 'all' : { host };
+  const [jobs, catalog, identities] = await Promise.all([deps.views.jobs(true, scope), deps.views.catalog(scope), deps.views.identities()]);
   // A pinned file is wanted at its place: a copy or a job of the same bytes elsewhere does not answer the request,
   // only a job already on its way to that very place does.
   const onItsWay = target ? (await unfinishedJobsByTarget(deps)).get(pinnedTargetKey(target)) : undefined;
@@ -109,7 +118,7 @@ export async function addDownload(deps: DownloadMethodDeps, p: ValidParamsOf<'ad
   if (decision.kind === 'present') {
     const presentPath = decision.path;
     const row = catalog.find((c) => c.path === presentPath);
-    if (!row || !(await stillOnDisk(deps, row.path, row.size_bytes))) decision = { kind: 'new', repair: true };
+    if (!row || (host === deps.views.host && !(await stillOnDisk(deps, row.path, row.size_bytes)))) decision = { kind: 'new', repair: true };
   }
   const result = (job: JobJson | null, over: Partial<AddResult> = {}): AddResult => ({ job, existing: false, retried: false, repair: false, present: null, ...over });
   switch (decision.kind) {
@@ -130,7 +139,7 @@ export async function addDownload(deps: DownloadMethodDeps, p: ValidParamsOf<'ad
       const params = p.fp || p.format || p.size ? { params: { fp: p.fp, format: p.format, size: p.size } } : {};
       const ids = r.source === 'civitai' ? { modelId: r.modelId, versionId: r.versionId, fileId: r.fileId } : {};
       const repair = decision.repair;
-      return (await decideAndAppend(deps, jobId, { type: 'request', requested: { jobId, input: inputOf(p), ...ids, ...params, ...(target ? { target } : {}) }, resolved: r }))
+      return (await decideAndAppend(deps, jobId, { type: 'request', requested: { jobId, input: inputOf(p), ...ids, ...params, ...(target ? { target } : {}), ...(deps.sharedLog ? { host } : {}) }, resolved: r }))
         .map((job) => result(job, { repair }));
     }
   }

@@ -46,7 +46,7 @@ export function buildMethods(ctx: MethodContext): MethodHandlers {
   const { store, views } = ctx;
   const downloads = downloadMethods({
     commands: ctx.commands, views, sources: ctx.sources, civitaiUrl: ctx.settings.civitaiUrl, hfEndpoint: ctx.settings.hfEndpoint,
-    modelsDir: ctx.settings.modelsDir, actor: 'cli',
+    modelsDir: ctx.settings.modelsDir, actor: 'cli', sharedLog: ctx.db.kind === 'postgres',
   });
   return {
     ...downloads,
@@ -62,7 +62,7 @@ export function buildMethods(ctx: MethodContext): MethodHandlers {
     }),
     ...verifyMethod({ store, views, hashPool: ctx.hashPool, modelsDir: ctx.settings.modelsDir, add: downloads.add }),
     ...libraryMethods({ store, views, handlers: ctx.library }),
-    list: async () => ok({ models: (await libraryState(views)).entries }),
+    list: async (p) => ok({ models: (await libraryState(views, p.allHosts ? 'all' : undefined)).entries }),
     'civitai.search': async (p) =>
       ctx.client.searchModels(p).match(
         (r) => ok({ items: r.items as Record<string, unknown>[], nextCursor: r.nextCursor ?? null }),
@@ -96,6 +96,8 @@ export function buildMethods(ctx: MethodContext): MethodHandlers {
         concurrency: await liveSetting(views, 'concurrency', ctx.settings.concurrency),
         connections: await liveSetting(views, 'connections', ctx.settings.connections),
         queue: Object.fromEntries(counts.map((c) => [c.state, c.n])),
+        host: views.host,
+        hosts: (await views.hosts()).map((h) => ({ name: h.name, lastSeen: h.last_seen, version: h.version })),
         scan: ctx.library.scanner?.progress() ?? null,
         storageProblem: ctx.library.scheduler?.storageProblem() ?? null,
         ipc: ctx.ipcStats(),

@@ -16,6 +16,10 @@ export interface DaemonSettings {
   /** The Hugging Face Hub (HF_ENDPOINT) and the token sent to it alone (HF_TOKEN), read the same way. */
   readonly hfEndpoint: string;
   readonly hfToken: () => string | undefined;
+  /** PostgreSQL holds the log when set (its password inside, hence a function); SQLite in the data folder when not. */
+  readonly databaseUrl: () => string | undefined;
+  /** This machine's name among the hosts that share the log: the daemon runs the jobs queued for it. */
+  readonly host: string;
   /** Highest CivitAI NSFW level a preview image may have (1 PG, 2 PG-13, 4 R, 8 X). */
   readonly previewMaxNsfwLevel: number;
   readonly pathTemplate: string;

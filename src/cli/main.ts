@@ -6,6 +6,7 @@ import { registerDownloads } from './commands/downloads.js';
 import { registerHistory } from './commands/history.js';
 import { registerLibrary } from './commands/library.js';
 import { registerReplay } from './commands/replay.js';
+import { registerMigrate } from './commands/migrate.js';
 import { registerService } from './commands/service.js';
 import { registerStatus } from './commands/status.js';
 import { registerUi } from './commands/ui.js';
@@ -25,7 +26,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .configureOutput({ writeOut: printOut, writeErr: printErr })
     .exitOverride();
   const ctx = createCliContext(program);
-  for (const register of [registerDaemon, registerDownloads, registerWorkflow, registerLibrary, registerStatus, registerHistory, registerReplay, registerWatch, registerConfig, registerService, registerUi, registerDoctor]) {
+  for (const register of [registerDaemon, registerDownloads, registerWorkflow, registerLibrary, registerStatus, registerHistory, registerReplay, registerMigrate, registerWatch, registerConfig, registerService, registerUi, registerDoctor]) {
     register(program, ctx);
   }
   registerSettingOptions(program);

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { MAX_SOCKET_PATH_BYTES } from '../ipc/unix-path.js';
@@ -28,6 +29,12 @@ export interface SettingSpec<T> {
    * setting needs is checked at load, so a value accepted here never fails later, at a download or at start.
    */
   check?(value: T): string | undefined;
+}
+
+/** The machine's name, cut to what a host name may hold. */
+export function defaultHost(): string {
+  const name = hostname().split('.')[0]!.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 63);
+  return name || 'localhost';
 }
 
 type Described = Pick<SettingSpec<unknown>, 'flag' | 'env' | 'describe'>;
@@ -210,6 +217,26 @@ export const SETTINGS = {
     describe: 'only report new versions for the base model you have (e.g. not an SDXL version of an SD 1.5 LoRA)',
     defaultValue: false,
   }),
+  databaseUrl: {
+    flag: '--database-url',
+    env: 'COMFYUI_DL_DATABASE_URL',
+    describe: 'keep the event log in PostgreSQL (postgres://user:password@host/db), shared by several hosts; default: SQLite in the data folder',
+    expected: 'a postgres:// or postgresql:// URL',
+    schema: z.string().refine((text) => URL.canParse(text) && /^postgres(ql)?:$/.test(new URL(text).protocol)).nullable(),
+    fromText: (text: string) => text,
+    isPath: false,
+    defaultValue: () => null,
+  } satisfies SettingSpec<string | null>,
+  host: {
+    flag: '--host',
+    env: 'COMFYUI_DL_HOST',
+    describe: 'this machine\'s name among the hosts sharing one database: it runs the jobs queued for this name',
+    expected: 'a name of letters, digits, dots, dashes or underscores (at most 63)',
+    schema: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/),
+    fromText: (text: string) => text,
+    isPath: false,
+    defaultValue: () => defaultHost(),
+  } satisfies SettingSpec<string>,
 } as const satisfies Record<string, SettingSpec<string> | SettingSpec<number> | SettingSpec<boolean> | SettingSpec<string | null>>;
 
 export type SettingKey = keyof typeof SETTINGS;

@@ -5,9 +5,10 @@ import { eventRegistry } from '../events/index.js';
 import { redactingRegistry } from '../events/redacting-registry.js';
 import type { IpcStats, SubscribeHandler } from '../ipc/server.js';
 import { startIpcServer } from '../ipc/server.js';
-import { projections } from '../projections/index.js';
-import { openDatabase } from '../store/database.js';
-import { createEventStore, type EventStore } from '../store/event-store.js';
+import type { EventStore } from '../store/event-store.js';
+import type { OpenedDatabase } from '../store/database.js';
+import { openEventLog } from '../data-dir/open-log.js';
+import { passwordOf } from '../lib/redact.js';
 import { createStreamCommands } from '../store/stream-commands.js';
 import { liveFrom, type LiveItem } from '../store/live.js';
 import { toEventJson } from '../api/event-json.js';
@@ -34,7 +35,6 @@ import { jobJson, viewQueries } from '../views/queries.js';
 import { createJobFrames } from '../api/job-frames.js';
 import type { JobJson } from '../ipc/protocol.js';
 import { acquireDataDirLock } from '../data-dir/lock.js';
-import { checkEventLog } from '../data-dir/event-log-check.js';
 import type { DaemonSettings } from '../api/settings.js';
 import { PACKAGE_VERSION as VERSION } from '../config/project-root.js';
 
@@ -47,7 +47,8 @@ export interface RunningDaemon {
 
 export type DaemonStartError = { readonly code: string; readonly message: string };
 
-export async function startDaemon(settings: DaemonSettings, log: Log): Promise<Result<RunningDaemon, DaemonStartError>> {
+/** `abortStart` aborts a start that is still waiting for the database. */
+export async function startDaemon(settings: DaemonSettings, log: Log, abortStart?: AbortSignal): Promise<Result<RunningDaemon, DaemonStartError>> {
   try {
     mkdirSync(settings.dataDir, { recursive: true, mode: 0o700 });
   } catch (e) {
@@ -56,26 +57,19 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
   const lock = acquireDataDirLock(settings.dataDir);
   if (lock.isErr()) return err(lock.error);
 
-  const dbPath = join(settings.dataDir, 'events.db');
-  // A damaged log is never appended to: found here, before the first write, it stops the start with the fix.
-  const health = checkEventLog(dbPath);
-  if (health.isErr()) {
-    lock.value.release();
-    return err({ code: health.error.code, message: health.error.message });
-  }
-  const opened = await openDatabase(dbPath);
+  const secrets = (): string[] => [settings.apiKey(), settings.hfToken(), ...passwordOf(settings.databaseUrl() ?? '')].filter((secret): secret is string => !!secret);
+  const opened = await openEventLog({ dataDir: settings.dataDir, databaseUrl: settings.databaseUrl(), host: settings.host }, redactingRegistry(eventRegistry, secrets), log, abortStart);
   if (opened.isErr()) {
     lock.value.release();
     return err(opened.error);
   }
-  const db = opened.value;
-  const secrets = (): string[] => [settings.apiKey(), settings.hfToken()].filter((secret): secret is string => !!secret);
-  const store = createEventStore(db.sqlite, redactingRegistry(eventRegistry, secrets), projections, () => new Date());
+  const { db, store } = opened.value;
+  const dbPath = db.location;
   await store.catchUpProjections();
   const commands = createStreamCommands(store);
 
   const startedAt = Date.now();
-  const views = viewQueries(db);
+  const views = viewQueries(db, settings.host);
   const client = createCivitaiClient({ baseUrl: settings.civitaiUrl, apiKey: settings.apiKey() });
   const hub = createHfClient({ endpoint: settings.hfEndpoint, token: settings.hfToken() });
   const sources: Sources = { civitai: civitaiSource(client), huggingface: huggingfaceSource(hub, settings.hfEndpoint) };
@@ -145,13 +139,14 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
     subscribe,
   });
   if (server.isErr()) {
-    db.close();
+    await store.close();
+    await db.close();
     lock.value.release();
     return err(server.error);
   }
   ipcStats = server.value.stats;
   const scanner = createScanner({
-    store, db, client, log,
+    store, db, client, log, host: settings.host,
     modelsDir: settings.modelsDir,
     extraRoots: async () => {
       const loaded = await loadModelRoots({ modelsDir: settings.modelsDir, extraModelPaths: settings.extraModelPaths });
@@ -175,6 +170,7 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
     concurrency: () => liveSetting(views, 'concurrency', settings.concurrency),
     run: (jobId, signal) => runJob(jobDeps, jobId, signal),
   });
+  const heartbeat = startHeartbeat(db, settings.host, log);
   library.scanner = scanner;
   library.poller = poller;
   library.scheduler = scheduler;
@@ -187,14 +183,38 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
     await server.value.close();
     // Transfers stop at their last durable chunk; the next start resumes them from the log.
     await scheduler.stop();
+    heartbeat.stop();
     poller.stop();
     notifications.stop();
     notifier.close();
     await hashPool.close();
-    // Appends are synchronous, so none is half-done here; closing checkpoints the WAL into the database file.
-    db.close();
+    // No append is half-done here (SQLite's are synchronous, PostgreSQL's roll back); closing checkpoints SQLite's WAL.
+    await store.close();
+    await db.close();
     lock.value.release();
     log('comfyui-dl daemon stopped');
   };
   return ok({ store, idle: () => scheduler.idle(), stop: () => (stopping ??= stop()) });
+}
+
+const HEARTBEAT_MS = 30_000;
+
+/** Notes in the `hosts` table that this host's daemon is up, now and every 30 s: `status` tells when each was last seen. */
+function startHeartbeat(db: OpenedDatabase, host: string, log: Log) {
+  let failing = false;
+  const beat = async (): Promise<void> => {
+    const row = { name: host, last_seen: new Date().toISOString(), version: VERSION };
+    try {
+      await db.kysely.insertInto('hosts').values(row).onConflict((c) => c.column('name').doUpdateSet({ last_seen: row.last_seen, version: row.version })).execute();
+      if (failing) log('heartbeat: the database answers again');
+      failing = false;
+    } catch (e) {
+      if (!failing) log(`heartbeat: cannot note this host as seen (${(e as Error).message}); trying again every ${HEARTBEAT_MS / 1000} s`);
+      failing = true;
+    }
+  };
+  void beat();
+  const timer = setInterval(() => void beat(), HEARTBEAT_MS);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }

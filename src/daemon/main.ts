@@ -2,17 +2,19 @@ import { err } from 'neverthrow';
 import { settingsReport, type Config } from '../config/index.js';
 import { startDaemon } from './daemon.js';
 import { createLog } from '../lib/log.js';
+import { passwordOf } from '../lib/redact.js';
 
 const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 
 /** `comfyui-dl daemon`: runs until SIGTERM, SIGINT or SIGHUP, then stops cleanly. Returns the process exit code. */
 export async function runDaemonUntilSignal(config: Config): Promise<number> {
-  const log = createLog(() => [config.apiKey, config.hfToken].filter((secret): secret is string => secret !== undefined));
+  const log = createLog(() => [config.apiKey, config.hfToken, ...passwordOf(config.databaseUrl ?? '')].filter((secret): secret is string => secret !== undefined));
   // SIGHUP too: a closed terminal or an SSH session that drops must not kill the daemon mid-write and leave its
   // socket and pid file behind. Every one of them stops it the same graceful way, even one that arrives while it
   // is still starting (the stop then follows the start).
+  const abort = new AbortController();
   const stopRequested = new Promise<void>((resolve) => {
-    for (const signal of STOP_SIGNALS) process.once(signal, resolve);
+    for (const signal of STOP_SIGNALS) process.once(signal, () => (abort.abort(), resolve()));
   });
   const started = await startDaemon(
     {
@@ -27,6 +29,8 @@ export async function runDaemonUntilSignal(config: Config): Promise<number> {
       apiKey: () => config.apiKey,
       hfEndpoint: config.hfEndpoint,
       hfToken: () => config.hfToken,
+      databaseUrl: () => config.databaseUrl ?? undefined,
+      host: config.host,
       previewMaxNsfwLevel: config.previewNsfwLevel,
       pathTemplate: config.pathTemplate,
       extraModelPaths: config.extraModelPaths,
@@ -35,6 +39,7 @@ export async function runDaemonUntilSignal(config: Config): Promise<number> {
       sameBaseModelUpdates: config.sameBaseModelUpdates,
     },
     log,
+    abort.signal,
   ).catch((e: unknown) => err({ code: 'START_FAILED', message: `${e instanceof Error ? e.message : String(e)} (unexpected: please report it)` }));
   if (started.isErr()) {
     log(`cannot start: ${started.error.message}`);

@@ -32,10 +32,21 @@ export const PinnedTarget = z.object({
   name: z.string().min(1).max(1024),
 });
 
+export const HostName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a host name');
+
+const requestedV2 = requestedV1.extend({ target: PinnedTarget.optional() });
+
 export const downloadRequested = defineEvent(
   'download.requested',
-  requestedV1.extend({ target: PinnedTarget.optional() }),
-  { version: 2, past: { 1: { schema: requestedV1, up: (d) => d } } },
+  /** `host`: the machine that downloads the file, in a log several hosts share; absent in a single host's log. */
+  requestedV2.extend({ host: HostName.optional() }),
+  {
+    version: 3,
+    past: {
+      1: { schema: requestedV1, up: (d) => d },
+      2: { schema: requestedV2, up: (d) => d },
+    },
+  },
 );
 
 const resolvedV1 = z.object({

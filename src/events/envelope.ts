@@ -8,6 +8,8 @@ export const EventMetadata = z.object({
   actor: Actor,
   correlationId: z.string().max(200).optional(),
   causationPosition: z.number().int().nonnegative().optional(),
+  /** The host whose daemon recorded the event, in a log several hosts share (absent in a single host's log). */
+  host: z.string().max(63).optional(),
 });
 export type EventMetadata = z.infer<typeof EventMetadata>;
 

@@ -213,6 +213,9 @@ export const StatusResultSchema = z.looseObject({
   dbPath: z.string(),
   modelsDir: z.string(),
   queue: z.record(z.string(), z.int().nonnegative()),
+  /** This daemon's host, and every host that shares its log with when each was last seen (ISO time). */
+  host: z.string().optional(),
+  hosts: z.array(z.object({ name: z.string(), lastSeen: z.string(), version: z.string() })).optional(),
   /** The socket's load: clients connected, replies written but not yet read by them, requests being answered. */
   ipc: z.object({ connections: z.int().nonnegative(), bufferedBytes: z.int().nonnegative(), inFlight: z.int().nonnegative() }).optional(),
 });
@@ -285,6 +288,8 @@ export const JobJsonSchema = z.object({
   revision: z.string().nullable(),
   /** The file's path in the Hugging Face repo; null for CivitAI. */
   repoPath: z.string().nullable(),
+  /** The host that downloads it, in a log several hosts share; null in a single host's log. */
+  host: z.string().nullable().optional(),
 });
 export type JobJson = z.infer<typeof JobJsonSchema>;
 
@@ -316,6 +321,8 @@ export const CatalogEntryJsonSchema = z.object({
   repo: z.string().nullable().optional(),
   revision: z.string().nullable().optional(),
   repoPath: z.string().nullable().optional(),
+  /** The host whose disk holds the file, in a log several hosts share; null in a single host's log. */
+  host: z.string().nullable().optional(),
 });
 export type CatalogEntryJson = z.infer<typeof CatalogEntryJsonSchema>;
 
@@ -341,6 +348,8 @@ export const AddParamsSchema = z
      * first folder ComfyUI searches for that key, whatever the header's routing and the path template say.
      */
     target: z.strictObject({ directory: z.string().min(1).max(200), name: z.string().min(1).max(1024) }).optional(),
+    /** The host that downloads the file, in a log several hosts share (default: the daemon's own). */
+    host: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/).optional(),
   })
   .refine((p) => p.ref !== undefined || p.model !== undefined || p.version !== undefined, 'give a reference (URL or AIR), a model id or a version id');
 const JobRef = z.strictObject({ job: z.string().min(1).max(64) });
@@ -518,7 +527,7 @@ export const METHODS = methodTable(
   defineMethod('resume', JobRef, JobResult),
   defineMethod('cancel', JobRef, JobResult),
   defineMethod('retry', JobRef, JobResult),
-  defineMethod('list', NoParams, z.object({ models: z.array(CatalogEntryJsonSchema) })),
+  defineMethod('list', z.strictObject({ allHosts: z.boolean().optional() }), z.object({ models: z.array(CatalogEntryJsonSchema) })),
   defineMethod('scan', z.strictObject({ wait: z.boolean().optional() }), z.object({ started: z.boolean(), summary: ScanSummarySchema.nullable() })),
   defineMethod(
     'updates',

@@ -62,3 +62,18 @@ export function redactDeep<T>(value: T, secrets: readonly string[] = []): T {
   };
   return walk(value) as T;
 }
+
+/** A URL's password (decoded), as a secret to mask. */
+export function passwordOf(url: string): string[] {
+  try {
+    const password = decodeURIComponent(new URL(url).password);
+    return password ? [password] : [];
+  } catch {
+    return [];
+  }
+}
+
+/** A URL as it may be shown: its password masked. */
+export function printableUrl(url: string): string {
+  return redact(url, passwordOf(url));
+}

@@ -4,6 +4,10 @@ import { jobsTable } from './queue.projection.js';
 
 // A type alias, not an interface: aliases are indexable, which the generic view writer needs.
 export type CatalogRow = {
+  /** The key: the path, prefixed with the host in a log several hosts share (see `catalogEntry`). */
+  entry: string;
+  /** The host whose disk holds the file; null in a single host's log. */
+  host: string | null;
   path: string;
   folder: string;
   sha256: string;
@@ -31,11 +35,16 @@ export type CatalogRow = {
   repo_path: string | null;
 };
 
-export const catalogTable = table<CatalogRow>('view_catalog', 'path', [
-  'path', 'folder', 'sha256', 'size_bytes', 'model_id', 'version_id', 'model_name', 'version_name', 'type',
+export const catalogTable = table<CatalogRow>('view_catalog', 'entry', [
+  'entry', 'host', 'path', 'folder', 'sha256', 'size_bytes', 'model_id', 'version_id', 'model_name', 'version_name', 'type',
   'base_model', 'origin', 'routing_reason', 'flagged', 'job_id', 'placed_at', 'missing', 'found_sha256',
   'source', 'repo', 'revision', 'repo_path',
 ]);
+
+/** A catalog key: the path alone in a single host's log, so such a log reads as it always did. */
+export function catalogEntry(host: string | null, path: string): string {
+  return host === null ? path : `${host}:${path}`;
+}
 
 /**
  * Models on disk, downloaded or found by a scan. A placed download takes its CivitAI facts from the job's row,
@@ -44,16 +53,20 @@ export const catalogTable = table<CatalogRow>('view_catalog', 'path', [
  */
 export const catalogProjection: Projection = {
   name: 'catalog',
-  version: 4,
+  version: 5,
   tables: [catalogTable],
   handles: new Set(['download.placed', 'file.discovered', 'file.moved', 'file.missing', 'file.returned', 'file.verified']),
   apply(view: ViewWriter, e: DomainStoredEvent): void {
+    // A file is on the disk of the host that recorded the fact about it.
+    const recordedBy = e.metadata.host ?? null;
+    const at = (path: string, host = recordedBy) => ({ entry: catalogEntry(host, path), host, path });
+    const get = (path: string) => view.get(catalogTable, catalogEntry(recordedBy, path));
     switch (e.type) {
       case 'download.placed': {
         const jobId = e.streamId.slice('download-'.length);
         const job = view.get(jobsTable, jobId);
         view.put(catalogTable, {
-          path: e.data.path, folder: e.data.folder, sha256: e.data.sha256, size_bytes: e.data.sizeBytes,
+          ...at(e.data.path, job?.host ?? recordedBy), folder: e.data.folder, sha256: e.data.sha256, size_bytes: e.data.sizeBytes,
           model_id: job?.model_id ?? null, version_id: job?.version_id ?? null, model_name: job?.model_name ?? null,
           version_name: job?.version_name ?? null, type: job?.model_type ?? null, base_model: job?.base_model ?? null,
           origin: 'download', routing_reason: job?.routing_reason ?? null, flagged: job?.flagged ?? null,
@@ -63,10 +76,10 @@ export const catalogProjection: Projection = {
         return;
       }
       case 'file.discovered': {
-        const known = view.get(catalogTable, e.data.path);
+        const known = get(e.data.path);
         if (known && known.sha256 === e.data.sha256) return view.put(catalogTable, { ...known, missing: 0, found_sha256: null });
         view.put(catalogTable, {
-          path: e.data.path, folder: e.data.folder, sha256: e.data.sha256, size_bytes: e.data.sizeBytes,
+          ...at(e.data.path), folder: e.data.folder, sha256: e.data.sha256, size_bytes: e.data.sizeBytes,
           model_id: null, version_id: null, model_name: null, version_name: null, type: null, base_model: null,
           origin: 'scan', routing_reason: null, flagged: null, job_id: null, placed_at: e.recordedAt, missing: 0, found_sha256: null,
           source: null, repo: null, revision: null, repo_path: null,
@@ -74,26 +87,26 @@ export const catalogProjection: Projection = {
         return;
       }
       case 'file.moved': {
-        const row = view.get(catalogTable, e.data.from);
+        const row = get(e.data.from);
         if (!row) return;
-        view.remove(catalogTable, e.data.from);
-        view.put(catalogTable, { ...row, path: e.data.to, folder: e.data.folder ?? row.folder, missing: 0 });
+        view.remove(catalogTable, row.entry);
+        view.put(catalogTable, { ...row, ...at(e.data.to, row.host), folder: e.data.folder ?? row.folder, missing: 0 });
         return;
       }
       case 'file.missing': {
-        const row = view.get(catalogTable, e.data.path);
+        const row = get(e.data.path);
         if (row) view.put(catalogTable, { ...row, missing: 1 });
         return;
       }
       case 'file.returned': {
         // A scan reports a return only for the recorded bytes.
-        const row = view.get(catalogTable, e.data.path);
+        const row = get(e.data.path);
         if (row) view.put(catalogTable, { ...row, missing: 0, found_sha256: null });
         return;
       }
       case 'file.verified': {
         // A changed file keeps its recorded hash (that is what should be there) and notes the bytes found instead.
-        const row = view.get(catalogTable, e.data.path);
+        const row = get(e.data.path);
         if (!row) return;
         if (e.data.status === 'missing') view.put(catalogTable, { ...row, missing: 1 });
         else view.put(catalogTable, { ...row, missing: 0, found_sha256: e.data.status === 'changed' ? e.data.actual : null });

@@ -42,13 +42,15 @@ export type JobRow = {
   revision: string | null;
   repo_path: string | null;
   git_blob_id: string | null;
+  /** The host that downloads the job, in a log several hosts share; null in a single host's log. */
+  host: string | null;
 };
 
 export const jobsTable = table<JobRow>('view_jobs', 'id', [
   'id', 'seq', 'state', 'input', 'model_id', 'version_id', 'file_id', 'file_name', 'model_name', 'version_name',
   'model_type', 'base_model', 'expected_sha256', 'sha256', 'path', 'bytes_done', 'bytes_total', 'attempts', 'error',
   'error_code', 'folder', 'routing_reason', 'flagged', 'created_at', 'updated_at', 'next_attempt_at', 'transferred',
-  'source', 'repo', 'revision', 'repo_path', 'git_blob_id',
+  'source', 'repo', 'revision', 'repo_path', 'git_blob_id', 'host',
 ]);
 
 const jobIdOf = (streamId: string): string => streamId.slice('download-'.length);
@@ -62,6 +64,7 @@ function foldRow(job: JobRow | undefined, e: DomainStoredEvent): JobRow | undefi
       expected_sha256: null, sha256: null, path: null, bytes_done: 0, bytes_total: null, attempts: 0,
       next_attempt_at: null, transferred: 0, error: null, error_code: null, folder: null, routing_reason: null, flagged: null,
       created_at: e.recordedAt, updated_at: e.recordedAt, source: null, repo: null, revision: null, repo_path: null, git_blob_id: null,
+      host: e.data.host ?? e.metadata.host ?? null,
     };
   }
   if (!job) return undefined;
@@ -119,7 +122,7 @@ function foldRow(job: JobRow | undefined, e: DomainStoredEvent): JobRow | undefi
 
 export const queueProjection: Projection = {
   name: 'queue',
-  version: 3,
+  version: 4,
   tables: [jobsTable],
   handles: new Set([
     'download.requested', 'download.resolved', 'download.attempt_started', 'download.transfer_planned',

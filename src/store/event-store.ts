@@ -1,58 +1,16 @@
 import type Database from 'better-sqlite3';
 import { err, ok, type Result } from 'neverthrow';
 import { Subject } from 'rxjs';
-import { categoryOf, EventMetadata, type NewEvent, type StoredEvent } from '../events/envelope.js';
-import type { DomainStoredEvent } from '../events/index.js';
+import { categoryOf, type NewEvent, type StoredEvent } from '../events/envelope.js';
 import type { EventRegistry } from '../events/registry.js';
 import { createMemoryView } from '../projections/memory-view.js';
-import type { Projection, ViewWriter } from '../projections/projection.js';
+import type { Projection } from '../projections/projection.js';
+import { alreadyStored, appendFailure, checkExpected, folder, prepareAppend, readAllQuery, rowToStored, staleProjections, type PreparedRequest } from './append-common.js';
 import type { EventRowTable } from './schema.js';
 import { createSqliteView, writeTable } from './sqlite-view.js';
+import type { AppendError, AppendRequest, EventStore, ReadFilter } from './store-contract.js';
 
-/** `'any'` skips the concurrency check; a number is the stream position the caller last saw (0 = new stream). */
-export type ExpectedVersion = number | 'any';
-
-export interface AppendRequest {
-  readonly streamId: string;
-  readonly events: readonly NewEvent[];
-  readonly expectedVersion?: ExpectedVersion;
-  readonly metadata: EventMetadata;
-}
-
-export type AppendError =
-  | { readonly code: 'CONFLICT'; readonly message: string; readonly streamId: string; readonly expected: number; readonly actual: number }
-  | { readonly code: 'INVALID_EVENT'; readonly message: string }
-  /** The database refused the write (disk full, busy, I/O): `errno` is SQLite's code, such as SQLITE_FULL. */
-  | { readonly code: 'STORAGE'; readonly message: string; readonly errno: string | null };
-
-export interface ReadFilter {
-  readonly streamId?: string;
-  readonly category?: string;
-  /** Any of these categories. */
-  readonly categories?: readonly string[];
-  readonly types?: readonly string[];
-  readonly excludeTypes?: readonly string[];
-}
-
-/**
- * The log, as every part of the daemon sees it. Asynchronous so that a server database can stand behind it; the
- * SQLite implementation does its work synchronously inside each call, so nothing interleaves with an append.
- */
-export interface EventStore {
-  /** Appends to several streams in one transaction; projections fold inside it. All or nothing. */
-  append(requests: readonly AppendRequest[]): Promise<Result<StoredEvent[], AppendError>>;
-  /** Oldest first; with `before`, the `limit` newest events below that position (keyset paging backwards). */
-  readAll(options: { after: number; before?: number; limit: number } & ReadFilter): Promise<StoredEvent[]>;
-  /** A stream's events after stream position `after` (0: the whole stream), in order. */
-  readStream(streamId: string, after?: number): Promise<StoredEvent[]>;
-  head(): Promise<number>;
-  /** Every committed batch, after COMMIT, in commit order. */
-  readonly commits$: Subject<readonly StoredEvent[]>;
-  /** Empties every view and folds the whole log again; never runs a side effect. */
-  replay(options?: { pageSize?: number }): Promise<{ events: number; views: number; ms: number }>;
-  /** Brings views whose checkpoint is behind (or of another version) up to date: run once at start. */
-  catchUpProjections(): Promise<void>;
-}
+export type { AppendError, AppendRequest, EventStore, ExpectedVersion, ReadFilter } from './store-contract.js';
 
 type EventRow = EventRowTable;
 
@@ -81,46 +39,21 @@ export function createEventStore(
   const seed = db.prepare('INSERT OR IGNORE INTO checkpoints (name, position, version) VALUES (?, 0, ?)');
   for (const p of projections) seed.run(p.name, p.version);
 
-  const toStored = (row: EventRow): StoredEvent => ({
-    position: row.global_position,
-    streamId: row.stream_id,
-    streamPosition: row.stream_position,
-    eventId: row.event_id,
-    type: row.type,
-    version: registry.definitions.get(row.type)?.version ?? row.schema_version,
-    data: registry.upcastTrusted(row.type, row.schema_version, JSON.parse(row.data)),
-    metadata: JSON.parse(row.metadata) as EventMetadata,
-    recordedAt: row.recorded_at,
-  });
+  const toStored = rowToStored(registry);
+  const fold = folder(projections);
 
-  const fold = (view: ViewWriter, event: StoredEvent, only: readonly Projection[] = projections): void => {
-    for (const p of only) if (p.handles.has(event.type)) p.apply(view, event as DomainStoredEvent);
-  };
-
-  const appendTx = db.transaction((requests: readonly (AppendRequest & { encoded: { type: string; version: number; data: string }[] })[]) => {
+  const appendTx = db.transaction((requests: readonly PreparedRequest[]) => {
     const stored: StoredEvent[] = [];
     const recordedAt = now().toISOString();
     for (const r of requests) {
-      const first = r.events[0];
-      if (!first) continue;
-      const existing = q.byEventId.get(first.eventId) as EventRow | undefined;
+      const existing = alreadyStored(r, (id) => q.byEventId.get(id) as EventRow | undefined);
       if (existing) {
-        // A retried append, or a fact keyed by a natural id (`identified:<sha256>`) told again: the first telling
-        // stands and is acknowledged without writing. An id never names events of two streams or two types: that
-        // would silently drop a different event, so it is refused as the caller's bug.
-        r.encoded.forEach((e, i) => {
-          const row = q.byEventId.get((r.events[i] as NewEvent).eventId) as EventRow | undefined;
-          if (!row || row.stream_id !== r.streamId || row.type !== e.type) {
-            throw new ReusedIdSignal((r.events[i] as NewEvent).eventId);
-          }
-          stored.push(toStored(row));
-        });
+        stored.push(...existing.map(toStored));
         continue;
       }
+      if (r.events.length === 0) continue;
       const actual = (q.streamVersion.get(r.streamId) as number | null) ?? 0;
-      if (r.expectedVersion !== undefined && r.expectedVersion !== 'any' && r.expectedVersion !== actual) {
-        throw new ConflictSignal(r.streamId, r.expectedVersion, actual);
-      }
+      checkExpected(r, actual);
       const metadata = JSON.stringify(r.metadata);
       r.encoded.forEach((e, i) => {
         const event = r.events[i] as NewEvent;
@@ -142,30 +75,13 @@ export function createEventStore(
   });
 
   const append = async (requests: readonly AppendRequest[]): Promise<Result<StoredEvent[], AppendError>> => {
-    const prepared = [];
-    for (const r of requests) {
-      const meta = EventMetadata.safeParse(r.metadata);
-      if (!meta.success) return err({ code: 'INVALID_EVENT', message: `invalid event metadata: ${meta.error.issues[0]?.message}` });
-      const encoded = [];
-      for (const e of r.events) {
-        const enc = registry.encode(e.type, e.data);
-        if (enc.isErr()) return err({ code: 'INVALID_EVENT', message: enc.error.message });
-        encoded.push({ type: e.type, version: enc.value.version, data: JSON.stringify(enc.value.data) });
-      }
-      prepared.push({ ...r, encoded });
-    }
+    const prepared = prepareAppend(registry, requests);
+    if (prepared.isErr()) return err(prepared.error);
     let stored: StoredEvent[];
     try {
-      stored = appendTx.immediate(prepared);
+      stored = appendTx.immediate(prepared.value);
     } catch (e) {
-      if (e instanceof ConflictSignal) {
-        return err({
-          code: 'CONFLICT', streamId: e.streamId, expected: e.expected, actual: e.actual,
-          message: `stream ${e.streamId} is at version ${e.actual}, expected ${e.expected}: someone else changed it first; reload and try again`,
-        });
-      }
-      if (e instanceof ReusedIdSignal) return err({ code: 'INVALID_EVENT', message: e.message });
-      return err({ code: 'STORAGE', message: `could not write the event log: ${(e as Error).message}`, errno: (e as { code?: string }).code ?? null });
+      return err(appendFailure(e));
     }
     const fresh = stored.filter((s) => s.position > lastEmitted);
     if (fresh.length > 0) {
@@ -177,22 +93,8 @@ export function createEventStore(
   let lastEmitted = q.head.get() as number;
 
   const readAll = async (o: { after: number; before?: number; limit: number } & ReadFilter): Promise<StoredEvent[]> => {
-    const where = ['global_position > ?'];
-    const params: unknown[] = [o.after];
-    const add = (clause: string, ...values: unknown[]): void => {
-      where.push(clause);
-      params.push(...values);
-    };
-    const list = (values: readonly string[]) => values.map(() => '?').join(', ');
-    if (o.before !== undefined) add('global_position < ?', o.before);
-    if (o.streamId) add('stream_id = ?', o.streamId);
-    if (o.category) add('category = ?', o.category);
-    if (o.categories && o.categories.length > 0) add(`category IN (${list(o.categories)})`, ...o.categories);
-    if (o.types && o.types.length > 0) add(`type IN (${list(o.types)})`, ...o.types);
-    if (o.excludeTypes && o.excludeTypes.length > 0) add(`type NOT IN (${list(o.excludeTypes)})`, ...o.excludeTypes);
-    params.push(o.limit);
-    const order = o.before === undefined ? 'ASC' : 'DESC';
-    const rows = db.prepare(`SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY global_position ${order} LIMIT ?`).all(...params) as EventRow[];
+    const { sql, params } = readAllQuery(o, () => '?');
+    const rows = db.prepare(sql).all(...params) as EventRow[];
     if (o.before !== undefined) rows.reverse();
     return rows.map(toStored);
   };
@@ -237,26 +139,10 @@ export function createEventStore(
     commits$,
     replay: (options) => rebuild(projections, options?.pageSize),
     catchUpProjections: async () => {
-      const head = q.head.get() as number;
-      const marks = new Map((q.checkpoints.all() as { name: string; position: number; version: number }[]).map((c) => [c.name, c]));
-      const stale = projections.filter((p) => {
-        const mark = marks.get(p.name);
-        return head > 0 && (!mark || mark.version !== p.version || mark.position < head);
-      });
+      const stale = staleProjections(projections, q.head.get() as number, q.checkpoints.all() as { name: string; position: number; version: number }[]);
       // All together: a fold may read another projection's rows (the catalog reads jobs).
       if (stale.length > 0) await rebuild(projections);
     },
+    close: async () => undefined,
   };
-}
-
-class ReusedIdSignal extends Error {
-  constructor(readonly eventId: string) {
-    super(`event id ${eventId} already names another event: ids must be unique per event`);
-  }
-}
-
-class ConflictSignal extends Error {
-  constructor(readonly streamId: string, readonly expected: number, readonly actual: number) {
-    super('conflict');
-  }
 }

@@ -31,4 +31,5 @@ export interface ViewTables {
   view_file_replacements: FileReplacementRow;
   view_notifications: NotificationRow;
   view_hf_updates: HfUpdateRow;
+  hosts: { name: string; last_seen: string; version: string };
 }

@@ -1,6 +1,7 @@
 import type { AvailableUpdateJson, CatalogEntryJson, FileReplacementJson, HfUpdateJson, JobJson } from '../ipc/protocol.js';
 import type { CatalogRow } from '../projections/catalog.projection.js';
 import type { JobRow } from '../projections/queue.projection.js';
+import { ofHost, type HostScope } from '../store/query.js';
 import type { OpenedDatabase } from '../store/database.js';
 import type { IdentityRow } from '../projections/library.projection.js';
 import { ignoreKey, type UpdateRow } from '../projections/updates.projection.js';
@@ -16,6 +17,7 @@ export function jobJson(r: JobRow): JobJson {
     folder: r.folder, routingReason: r.routing_reason, attempts: r.attempts, nextAttemptAt: r.state === 'waiting' ? r.next_attempt_at : null,
     pausedReason: r.state === 'paused' ? (r.error_code === 'DISK_FULL' ? 'disk_full' : 'user') : null, createdAt: r.created_at, updatedAt: r.updated_at,
     source: r.source === 'huggingface' ? 'huggingface' : 'civitai', repo: r.repo, revision: r.revision, repoPath: r.repo_path,
+    host: r.host,
   };
 }
 
@@ -29,18 +31,24 @@ export function catalogJson(r: CatalogRow, identity: Identity | undefined, updat
     type: r.type ?? identity?.type ?? null, baseModel: r.base_model ?? identity?.base_model ?? null, origin: r.origin,
     update, routingReason: r.routing_reason, flagged: r.flagged, missing: r.missing === 1, changed: r.found_sha256 !== null,
     source: r.source === 'huggingface' || r.source === 'civitai' ? r.source : identity ? 'civitai' : null,
-    repo: r.repo, revision: r.revision, repoPath: r.repo_path,
+    repo: r.repo, revision: r.revision, repoPath: r.repo_path, host: r.host,
   };
 }
 
-/** Typed reads of the views, built with kysely: the same queries run on any database kysely speaks to. */
-export function viewQueries(db: OpenedDatabase) {
+/**
+ * Typed reads of the views, built with kysely: the same queries run on any database kysely speaks to. `host` is
+ * this daemon's: the catalog and the jobs it runs are its own unless a read asks for more. Without one (a tool
+ * that reads a single host's log) every row counts as its own.
+ */
+export function viewQueries(db: OpenedDatabase, host?: string) {
   const k = db.kysely;
+  const own: HostScope = host === undefined ? 'all' : { host };
   return {
-    jobs: (includeFinished: boolean): Promise<JobRow[]> =>
+    host,
+    jobs: (includeFinished: boolean, scope: HostScope = 'all'): Promise<JobRow[]> =>
       (includeFinished
-        ? k.selectFrom('view_jobs').selectAll().orderBy('seq')
-        : k.selectFrom('view_jobs').selectAll().where('state', 'not in', ['completed', 'cancelled']).orderBy('seq')).execute(),
+        ? k.selectFrom('view_jobs').selectAll().where(ofHost(scope)).orderBy('seq')
+        : k.selectFrom('view_jobs').selectAll().where('state', 'not in', ['completed', 'cancelled']).where(ofHost(scope)).orderBy('seq')).execute(),
     /** A job by its id or an unambiguous prefix of it, as people type them. */
     jobByRef: (ref: string): Promise<JobRow[]> =>
       k.selectFrom('view_jobs').selectAll().where('id', '>=', ref).where('id', '<', `${ref}\uffff`).limit(2).execute(),
@@ -48,9 +56,11 @@ export function viewQueries(db: OpenedDatabase) {
     /** Jobs the scheduler may start: queued, waiting, and those a crash left running; oldest first. */
     schedulableJobs: () =>
       k.selectFrom('view_jobs').select(['id', 'state', 'next_attempt_at'])
-        .where('state', 'in', ['queued', 'waiting', 'resolving', 'downloading', 'verifying']).orderBy('seq').execute(),
+        .where('state', 'in', ['queued', 'waiting', 'resolving', 'downloading', 'verifying']).where(ofHost(own)).orderBy('seq').execute(),
     jobCounts: () => k.selectFrom('view_jobs').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('state').execute(),
-    catalog: (): Promise<CatalogRow[]> => k.selectFrom('view_catalog').selectAll().orderBy('path').execute(),
+    catalog: (scope: HostScope = own): Promise<CatalogRow[]> => k.selectFrom('view_catalog').selectAll().where(ofHost(scope)).orderBy('path').orderBy('host').execute(),
+    /** Every host that shares the log, with when its daemon was last seen. */
+    hosts: () => k.selectFrom('hosts').selectAll().orderBy('name').execute(),
     identities: (): Promise<IdentityRow[]> => k.selectFrom('view_identity').selectAll().where('known', '=', 1).execute(),
     updates: (): Promise<UpdateRow[]> => k.selectFrom('view_updates').selectAll().orderBy('model_id').execute(),
     ignores: async (): Promise<Set<string>> => new Set((await k.selectFrom('view_update_ignores').select('key').execute()).map((r) => r.key)),
@@ -80,10 +90,10 @@ export function viewQueries(db: OpenedDatabase) {
         .where('source', '=', 'huggingface').where('missing', '=', 0).where('job_id', 'is not', null)
         .execute(),
     /** Every catalog entry's place and bytes, missing ones included. */
-    catalogPresence: () => k.selectFrom('view_catalog').select(['path', 'sha256', 'missing']).execute(),
-    /** The bytes of every catalog entry that came from Hugging Face, whether on disk or not. */
+    catalogPresence: () => k.selectFrom('view_catalog').select(['path', 'sha256', 'missing']).where(ofHost(own)).execute(),
+    /** The bytes of every catalog entry of this host that came from Hugging Face, whether on disk or not. */
     hfCatalogSha256s: async (): Promise<Set<string>> =>
-      new Set((await k.selectFrom('view_catalog').select('sha256').where('source', '=', 'huggingface').execute()).map((r) => r.sha256)),
+      new Set((await k.selectFrom('view_catalog').select('sha256').where('source', '=', 'huggingface').where(ofHost(own)).execute()).map((r) => r.sha256)),
     hashCache: () => k.selectFrom('view_hash_cache').selectAll().execute(),
     /** Every answer CivitAI gave about a hash, known or not. */
     identityChecks: () => k.selectFrom('view_identity').select(['sha256', 'known', 'checked_at']).execute(),
@@ -95,8 +105,8 @@ export type ViewQueries = ReturnType<typeof viewQueries>;
  * The catalog as users see it: scan-found files take their identity from the library, and each entry shows the
  * update that still applies to it: newer than what is installed, not installed anywhere since, not ignored.
  */
-export async function libraryState(views: ViewQueries): Promise<{ entries: CatalogEntryJson[]; updates: AvailableUpdateJson[] }> {
-  const [identityRows, rows, ignored, updateRows] = await Promise.all([views.identities(), views.catalog(), views.ignores(), views.updates()]);
+export async function libraryState(views: ViewQueries, scope?: HostScope): Promise<{ entries: CatalogEntryJson[]; updates: AvailableUpdateJson[] }> {
+  const [identityRows, rows, ignored, updateRows] = await Promise.all([views.identities(), views.catalog(scope), views.ignores(), views.updates()]);
   const identities = new Map(identityRows.map((i) => [i.sha256, i]));
   const installedVersions = new Set<number>();
   for (const r of rows) {

@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { maskKey } from '../../src/config/api-key.js';
 import { resolveConfig, resolveConfigPath, type ResolveConfigInput } from '../../src/config/resolve.js';
-import { SETTING_KEYS, type ConfigFlags } from '../../src/config/settings.js';
+import { defaultHost, SETTING_KEYS, type ConfigFlags } from '../../src/config/settings.js';
 
 const base = {
   env: {},
@@ -37,6 +37,8 @@ const TABLE = [
   { key: 'previewNsfwLevel', flag: '--preview-nsfw-level', env: 'COMFYUI_DL_PREVIEW_NSFW_LEVEL', default: 1, values: [2, 4, 8] },
   { key: 'earlyAccessUpdates', flag: '--early-access-updates', env: 'COMFYUI_DL_EARLY_ACCESS_UPDATES', default: false, values: [true, false, true] },
   { key: 'sameBaseModelUpdates', flag: '--same-base-model-updates', env: 'COMFYUI_DL_SAME_BASE_MODEL_UPDATES', default: false, values: [true, false, true] },
+  { key: 'databaseUrl', flag: '--database-url', env: 'COMFYUI_DL_DATABASE_URL', default: null, values: ['postgres://a:b@127.0.0.1/x', 'postgresql://127.0.0.1:5433/y', 'postgres://db.lan/z'] },
+  { key: 'host', flag: '--host', env: 'COMFYUI_DL_HOST', default: defaultHost(), values: ['gpu-1', 'gpu-2', 'workstation'] },
 ] as const;
 
 describe('setting precedence: flag > environment > config file > default', () => {
@@ -121,7 +123,7 @@ describe('config file errors', () => {
     expect(error.message).toBe(
       `unknown setting 'models_dir' in ${CONFIG} (did you mean 'modelsDir'?); ` +
         'known settings: modelsDir, dataDir, socket, civitaiUrl, hfEndpoint, concurrency, updateInterval, connections, pathTemplate, ' +
-        'extraModelPaths, defaultRoot, previewNsfwLevel, earlyAccessUpdates, sameBaseModelUpdates, apiKey, hfToken',
+        'extraModelPaths, defaultRoot, previewNsfwLevel, earlyAccessUpdates, sameBaseModelUpdates, databaseUrl, host, apiKey, hfToken',
     );
   });
 

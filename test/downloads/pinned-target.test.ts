@@ -43,7 +43,7 @@ describe('add with a pinned target: the file lands at <directory>/<name> exactly
     expect(readFileSync(join(home.modelsDir, job.path!)).equals(sim.fileBytes(DEFAULT_IDS.sdxlLora.fileId))).toBe(true);
     expect(existsSync(join(home.modelsDir, 'loras/flux/detail-tweaker.metadata.json'))).toBe(true);
     const requested = await cliJson<EventRow[]>(home, ['history', '--stream', `download-${job.id}`, '--type', 'download.requested']);
-    expect(requested[0]).toMatchObject({ version: 2, data: { target: { directory: 'loras', name: 'flux/detail-tweaker.safetensors' } } });
+    expect(requested[0]).toMatchObject({ version: 3, data: { target: { directory: 'loras', name: 'flux/detail-tweaker.safetensors' } } });
   });
 
   it('wins over the header: a Flux UNet pinned to checkpoints/ lands there, and the log says the header disagreed', async () => {

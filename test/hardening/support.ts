@@ -10,11 +10,11 @@ export async function seedLog(dataDir: string, count: number): Promise<void> {
     const events = Array.from({ length: count }, (_, i) => newEvent(`seed-${i}`, 'settings.changed', { key: 'connections', value: 1 + (i % 16) }));
     (await t.store.append([{ streamId: 'settings', events, metadata: { actor: 'test' } }]))._unsafeUnwrap();
     // Closing checkpoints the WAL into the file, so the one file is the whole log.
-    t.db.close();
+    await t.db.close();
     mkdirSync(dataDir, { recursive: true });
     copyFileSync(join(t.dir, 'events.db'), join(dataDir, 'events.db'));
   } finally {
-    t.close();
+    await t.close();
   }
 }
 

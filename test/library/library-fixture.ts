@@ -42,7 +42,7 @@ export async function openLibraryFixture(): Promise<LibraryFixture> {
     events: (type) => eventsOfType(t, type),
     async close() {
       await sim.close();
-      t.close();
+      await t.close();
       rmSync(modelsDir, { recursive: true, force: true });
     },
   };

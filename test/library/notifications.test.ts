@@ -40,9 +40,9 @@ describe('desktop notifications from the log', () => {
       data: { sha256: SHA, modelId: 1001, versionId: 2001, modelName: 'Sim Realistic', versionName: 'v1.0', modelType: 'Checkpoint', baseModel: 'SD 1.5', source: 'civitai', civitai: {} },
     });
   });
-  afterEach(() => {
+  afterEach(async () => {
     for (const h of handlers) h.stop();
-    t.close();
+    await t.close();
   });
 
   describe('with a session bus', () => {

@@ -14,10 +14,10 @@ const job = (over: Partial<JobRow>): JobRow => ({
   id: `j${++seq}`, seq, state: 'completed', input: '', model_id: 1, version_id: 7, file_id: 70, file_name: 'a.safetensors', model_name: 'M',
   version_name: 'v1', model_type: 'LORA', base_model: null, expected_sha256: A, sha256: A, path: 'loras/a.safetensors', bytes_done: 10,
   bytes_total: 10, attempts: 1, next_attempt_at: null, transferred: 1, error: null, error_code: null, folder: 'loras', routing_reason: null,
-  flagged: null, created_at: '', updated_at: '', source: 'civitai', repo: null, revision: null, repo_path: null, git_blob_id: null, ...over,
+  flagged: null, created_at: '', updated_at: '', source: 'civitai', repo: null, revision: null, repo_path: null, git_blob_id: null, host: null, ...over,
 });
 const row = (path: string, sha256: string, over: Partial<CatalogRow> = {}): CatalogRow => ({
-  path, folder: 'loras', sha256, size_bytes: 10, model_id: null, version_id: null, model_name: null, version_name: null, type: null,
+  entry: path, host: null, path, folder: 'loras', sha256, size_bytes: 10, model_id: null, version_id: null, model_name: null, version_name: null, type: null,
   base_model: null, origin: 'download', routing_reason: null, flagged: null, job_id: null, placed_at: '', missing: 0, found_sha256: null,
   source: null, repo: null, revision: null, repo_path: null, ...over,
 });

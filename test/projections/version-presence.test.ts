@@ -68,7 +68,7 @@ describe('versionPresenceOf, over the real views', () => {
   it('tracks a scan-identified version through verification, loss and return', async () => {
     const t = await openTempStore();
     try {
-      const views = viewQueries(t.db);
+      const views = viewQueries(t.db, 'here');
       const append = async (type: string, data: Record<string, unknown>) =>
         (await t.store.append([{ streamId: `file-${A}`, metadata: { actor: 'scan' }, events: [{ eventId: `${type}:${JSON.stringify(data)}`, type, data } as NewEvent] }]))._unsafeUnwrap();
       expect(await versionPresenceOf(views, 7)).toEqual({ status: 'absent' });
@@ -87,7 +87,7 @@ describe('versionPresenceOf, over the real views', () => {
       await append('file.verified', { path: 'loras/a.safetensors', status: 'missing', expected: A, actual: null });
       expect(await versionPresenceOf(views, 7)).toEqual({ status: 'missing', path: 'loras/a.safetensors', sha256: A });
     } finally {
-      t.close();
+      await t.close();
     }
   });
 });

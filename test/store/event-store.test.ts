@@ -1,16 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newEvent } from '../../src/events/index.js';
-import { openTempStore, type TempStore } from '../support/temp-store.js';
+import type { OpenedDatabase } from '../../src/store/database.js';
+import { backends, rawQuery, type TempStore } from '../support/temp-store.js';
 
 const meta = { actor: 'test' } as const;
 const setting = (id: string, value: number) => newEvent(id, 'settings.changed', { key: 'concurrency', value });
 
-describe('event store', () => {
-  let t: TempStore;
-  beforeEach(async () => {
-    t = await openTempStore();
+describe.each(backends())('event store on $name', (backend) => {
+  let t: TempStore<OpenedDatabase>;
+  beforeEach(async (context) => {
+    if (backend.skip) return context.skip(backend.skip);
+    t = await backend.open();
   });
-  afterEach(() => t.close());
+  afterEach(async () => t?.close());
 
   it('appends with global and stream positions and reads them back', async () => {
     const r = (await t.store.append([{ streamId: 'settings', events: [setting('a', 2), setting('b', 3)], metadata: meta }]));
@@ -48,8 +50,8 @@ describe('event store', () => {
 
   it('refuses UPDATE and DELETE on the log at the database level', async () => {
     (await t.store.append([{ streamId: 'settings', events: [setting('a', 2)], metadata: meta }]))._unsafeUnwrap();
-    expect(() => t.db.sqlite.prepare("UPDATE events SET type = 'x'").run()).toThrow(/append-only/);
-    expect(() => t.db.sqlite.prepare('DELETE FROM events').run()).toThrow(/append-only/);
+    await expect(rawQuery(t.db, "UPDATE events SET type = 'x'")).rejects.toThrow(/append-only/);
+    await expect(rawQuery(t.db, 'DELETE FROM events')).rejects.toThrow(/append-only/);
   });
 
   it('rejects data that does not match the event schema before writing', async () => {

@@ -39,8 +39,11 @@ export function registerDownloads(program: Command, ctx: CliContext): void {
       if (ref === undefined && opts.model === undefined && opts.version === undefined) {
         throw new CliExit(EXIT.USAGE, 'add needs a reference: a CivitAI URL, an AIR, --model ID, --version ID, or a Hugging Face file URL or hf:// reference');
       }
-      await withClient(await ctx.socket(), async (c) => {
-        const added = (await c.request('add', { ref, model: opts.model, version: opts.version, file: opts.file, fp: opts.fp, format: opts.format, size: opts.size })).match((r) => r, fail);
+      const config = await ctx.config();
+      // `--host` (or a configured host) names the machine that downloads; without one, the daemon's own host does.
+      const host = config.sources.host === 'default' ? undefined : config.host;
+      await withClient(config.socket, async (c) => {
+        const added = (await c.request('add', { ref, model: opts.model, version: opts.version, file: opts.file, fp: opts.fp, format: opts.format, size: opts.size, host })).match((r) => r, fail);
         const flags = { existing: added.existing, retried: added.retried, repair: added.repair };
         if (added.job === null) {
           // Only a scan knows the file: there is no job, and nothing to wait for.
@@ -70,8 +73,10 @@ export function registerDownloads(program: Command, ctx: CliContext): void {
       const { jobs } = await withClient(await ctx.socket(), async (c) => (await c.request('queue', { all: opts.all })).match((r) => r, fail));
       if (opts.json) return printJson(jobs);
       if (jobs.length === 0) return void printOut(opts.all ? 'no jobs\n' : 'the queue is empty (see `comfyui-dl queue --all` for finished jobs)\n');
-      printOut(`${table(['JOB', 'STATE', 'DONE', 'SIZE', 'MODEL', 'DETAIL'], jobs.map((j) => [
-        j.id, j.state, percent(j), formatBytes(j.bytesTotal), jobName(j),
+      // Every host's jobs: a HOST column once several hosts share the log.
+      const hosts = jobs.some((j) => j.host);
+      printOut(`${table(['JOB', ...(hosts ? ['HOST'] : []), 'STATE', 'DONE', 'SIZE', 'MODEL', 'DETAIL'], jobs.map((j) => [
+        j.id, ...(hosts ? [j.host ?? '-'] : []), j.state, percent(j), formatBytes(j.bytesTotal), jobName(j),
         j.state === 'completed' ? j.path ?? '' : j.state === 'waiting' ? describeJob(j).replace(/^job \S+ /, '') : j.error ?? '',
       ]))}\n`);
     });
@@ -102,15 +107,17 @@ export function registerDownloads(program: Command, ctx: CliContext): void {
 
   program
     .command('list')
-    .description('list the models comfyui-dl knows on disk')
+    .description('list the models comfyui-dl knows on disk (this host\'s; --all-hosts for every host sharing the log)')
+    .option('--all-hosts', 'every host\'s models, with the host that has each')
     .option('--json', 'print JSON: an array of catalog entries')
-    .action(async (opts: { json?: boolean }) => {
-      const { models } = await withClient(await ctx.socket(), async (c) => (await c.request('list')).match((r) => r, fail));
+    .action(async (opts: { json?: boolean; allHosts?: boolean }) => {
+      const { models } = await withClient(await ctx.socket(), async (c) => (await c.request('list', { allHosts: opts.allHosts })).match((r) => r, fail));
       if (opts.json) return printJson(models);
       if (models.length === 0) return void printOut('no models yet: add one with `comfyui-dl add <civitai url>`\n');
       const state = (m: (typeof models)[number]) => (m.missing ? 'missing' : m.changed ? 'changed' : 'ok');
-      printOut(`${table(['PATH', 'STATE', 'TYPE', 'BASE', 'SIZE', 'MODEL'], models.map((m) => [
-        m.path, state(m), m.type ?? m.folder, m.baseModel ?? '-', formatBytes(m.sizeBytes), m.modelName ? `${m.modelName} / ${m.versionName}` : '(unknown)',
+      const hosts = opts.allHosts === true;
+      printOut(`${table([...(hosts ? ['HOST'] : []), 'PATH', 'STATE', 'TYPE', 'BASE', 'SIZE', 'MODEL'], models.map((m) => [
+        ...(hosts ? [m.host ?? '-'] : []), m.path, state(m), m.type ?? m.folder, m.baseModel ?? '-', formatBytes(m.sizeBytes), m.modelName ? `${m.modelName} / ${m.versionName}` : '(unknown)',
       ]))}\n`);
       const missing = models.filter((m) => m.missing).length;
       const changed = models.filter((m) => m.changed && !m.missing).length;

@@ -23,7 +23,8 @@ export function registerWatch(program: Command, ctx: CliContext): void {
           if (frame.t === 'event') {
             const e = frame.event;
             if (opts.json) printJsonLine(e);
-            else printOut(`${e.position}  ${e.recordedAt}  ${e.streamId}  ${e.type}  ${summarize(e)}\n`);
+            // In a log several hosts share, each event says which host's daemon recorded it.
+            else printOut(`${e.position}  ${e.recordedAt}  ${typeof e.metadata.host === 'string' ? `${e.metadata.host}  ` : ''}${e.streamId}  ${e.type}  ${summarize(e)}\n`);
           } else if (frame.t === 'end') {
             if (frame.error) reject(Object.assign(new Error(frame.error.message), { code: frame.error.code }));
             else resolve();

@@ -24,6 +24,8 @@ import { scanScope, warningMeans } from './scan-scope.js';
 export interface ScannerDeps {
   store: EventStore;
   db: OpenedDatabase;
+  /** This host, in a log several share: the catalog it compares with its disk is its own part. */
+  host?: string;
   client: CivitaiClient;
   log: Log;
   /** ComfyUI's models folder, always a root; events carry paths relative to it. */
@@ -98,7 +100,7 @@ const errnoOf = (e: unknown): string | undefined => (e as NodeJS.ErrnoException 
 
 export function createScanner(deps: ScannerDeps): Scanner {
   const { store, db, log, modelsDir } = deps;
-  const views = viewQueries(db);
+  const views = viewQueries(db, deps.host);
   const now = deps.now ?? Date.now;
   const concurrency = Math.max(1, deps.hashConcurrency ?? 2);
   let current: Promise<ScanSummary> | undefined;
