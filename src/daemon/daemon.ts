@@ -18,6 +18,7 @@ import { createHfClient } from '../huggingface/client.js';
 import { civitaiSource } from '../sources/civitai.js';
 import { huggingfaceSource } from '../sources/huggingface.js';
 import type { Sources } from '../sources/source.js';
+import { ConnectionBudget } from '../transfer/index.js';
 import { createHashPool } from '../hashing/index.js';
 import { runJob, type JobRunnerDeps } from '../handlers/download/job-runner.js';
 import { startScheduler } from '../handlers/download/scheduler.js';
@@ -89,6 +90,7 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
     stagingDir: staging,
     quarantineDir: join(settings.dataDir, 'quarantine'),
     connections: () => liveSetting(views, 'connections', settings.connections),
+    connectionBudget: new ConnectionBudget(settings.totalConnections),
     progress: (jobId, bytesDone, bytesTotal) => progress$.next({ jobId, bytesDone, bytesTotal }),
     router: { modelsDir: settings.modelsDir, template: settings.pathTemplate, extraModelPaths: settings.extraModelPaths, preferredRoot: settings.defaultRoot, log },
     writeSidecar: async (modelPath, job, decision) =>

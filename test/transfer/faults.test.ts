@@ -1,12 +1,18 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { ok } from 'neverthrow';
 import { planSegments, transferFile, type TransferError, type TransferPlan } from '../../src/transfer/index.js';
-import { API_KEY, bigFileWorld, FILES, MiB, recorder, resolverFor, sha256, storageRanges } from './harness.js';
+import { API_KEY, bigFileWorld, FILES, MiB, NO_STEALING, recorder, resolverFor, sha256, storageRanges } from './harness.js';
 
 const w = bigFileWorld();
-afterEach(() => w.sim.clearFaults());
+// A request a finished transfer aborted can still reach the in-process server a moment later: let it land (and
+// take the faults of its own test) before the next test adds its own.
+afterEach(async () => {
+  await sleep(50);
+  w.sim.clearFaults();
+});
 
 let serial = 0;
 /** A fresh download of the big file with fast retries, and what it reported. */
@@ -38,7 +44,7 @@ const scope = { fileId: FILES.big.id };
 describe('transferFile against storage faults', () => {
   it('resumes a dropped connection from its last written byte', async () => {
     w.sim.addFault({ kind: 'drop', afterBytes: 5 * MiB + 100, ...scope });
-    const { result, rec, segments, ranges } = await download();
+    const { result, rec, segments, ranges } = await download(NO_STEALING);
     expect(result._unsafeUnwrap().sha256).toBe(w.bigSha);
     // The reconnect is reported, so the job's history can tell it.
     expect(rec.retries).toEqual([expect.objectContaining({ failure: 'network', detail: expect.stringMatching(/closed/) })]);
@@ -149,7 +155,7 @@ describe('transferFile against storage faults', () => {
   it('drops a stalled connection and reconnects', async () => {
     w.sim.addFault({ kind: 'stall', afterBytes: 2 * MiB, ms: 10_000, ...scope });
     const started = Date.now();
-    const { result, ranges, segments } = await download({ stallMs: 300 });
+    const { result, ranges, segments } = await download({ stallMs: 300, ...NO_STEALING });
     expect(result._unsafeUnwrap().sha256).toBe(w.bigSha);
     // Waiting the stall out would take 10 s.
     expect(Date.now() - started).toBeLessThan(8000);
@@ -168,7 +174,7 @@ describe('transferFile against storage faults', () => {
   it('drops a connection slower than minBytesPerSecond and reconnects', async () => {
     w.sim.addFault({ kind: 'throttle', bytesPerSecond: 256 * 1024, ...scope });
     const started = Date.now();
-    const { result, ranges, segments } = await download({ stallMs: 400, minBytesPerSecond: 1024 * 1024 });
+    const { result, ranges, segments } = await download({ stallMs: 400, minBytesPerSecond: 1024 * 1024, ...NO_STEALING });
     expect(result._unsafeUnwrap().sha256).toBe(w.bigSha);
     // At the throttled rate one segment alone would take ~48 s.
     expect(Date.now() - started).toBeLessThan(15_000);
@@ -189,7 +195,7 @@ describe('transferFile against storage faults', () => {
 
   it('retries 5xx answers with backoff, then completes', async () => {
     w.sim.addFault({ kind: 'status', status: 503, target: 'storage', times: 2, ...scope });
-    const { result, ranges, segments, rec } = await download();
+    const { result, ranges, segments, rec } = await download(NO_STEALING);
     expect(result._unsafeUnwrap().sha256).toBe(w.bigSha);
     expect(ranges()).toHaveLength(segments.length + 2);
     rec.assertSound();

@@ -8,7 +8,7 @@ import {
 import type { DomainEvent } from '../../events/index.js';
 import type { AppendError } from '../../store/event-store.js';
 import type { StreamCommands } from '../../store/stream-commands.js';
-import { checkFreeSpace, retryPolicySchema, transferFile } from '../../transfer/index.js';
+import { checkFreeSpace, retryPolicySchema, transferFile, type ConnectionBudget } from '../../transfer/index.js';
 import type { RouteDecision } from '../../routing/decide.js';
 import { gitBlobIdOfFile } from '../../huggingface/git-blob.js';
 import { expectedIdentity, sourceLabel, storageUrlOf, type SourceError, type Sources } from '../../sources/source.js';
@@ -26,6 +26,8 @@ export interface JobRunnerDeps {
   readonly stagingDir: string;
   readonly quarantineDir: string;
   readonly connections: () => Promise<number>;
+  /** Shared by every job of the daemon. */
+  readonly connectionBudget?: ConnectionBudget;
   readonly log: Log;
   readonly progress: (jobId: string, bytesDone: number, bytesTotal: number) => void;
   readonly router: RouterOptions;
@@ -140,12 +142,14 @@ export async function runJob(deps: JobRunnerDeps, jobId: string, signal: AbortSi
           segments: plan.segments.map((s) => ({ ...s })),
           validator: { etag: plan.etag ?? undefined, lastModified: plan.lastModified ?? undefined },
           connections: await deps.connections(),
+          budget: deps.connectionBudget,
           resolveUrl,
           signal: stop.signal,
           ...deps.transferTuning,
         },
         {
           onDurable: (c) => void record({ type: 'download.chunk_written', data: { segment: c.segment, offset: c.offset, length: c.length } }),
+          onSplit: (split) => void record({ type: 'download.segment_split', data: { ...split } }),
           onProgress: (bytes) => deps.progress(jobId, bytes, plan.totalBytes),
           onRestart: ({ reason, segments, rangesIgnored }) =>
             void record(

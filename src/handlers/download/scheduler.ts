@@ -134,9 +134,8 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
       });
   }
 
-  const relevant = (type: string): boolean =>
-    (type.startsWith('download.') && type !== 'download.chunk_written' && type !== 'download.validator_seen' && type !== 'download.connection_retried') ||
-    type === 'settings.changed';
+  const PROGRESS = new Set(['download.chunk_written', 'download.segment_split', 'download.validator_seen', 'download.connection_retried']);
+  const relevant = (type: string): boolean => (type.startsWith('download.') && !PROGRESS.has(type)) || type === 'settings.changed';
   const sub: Subscription = deps.store.commits$.subscribe((batch) => {
     let changed = false;
     for (const e of batch) {
