@@ -22,6 +22,7 @@ import { ConnectionBudget } from '../transfer/index.js';
 import { createHashPool } from '../hashing/index.js';
 import { runJob, type JobRunnerDeps } from '../handlers/download/job-runner.js';
 import { startScheduler } from '../handlers/download/scheduler.js';
+import { createTransferSlots } from '../handlers/download/slots.js';
 import { startNotifications } from '../handlers/notify/notifications.js';
 import { createScanner } from '../handlers/scan/scanner.js';
 import { startUpdatePoller } from '../handlers/updates/poller.js';
@@ -84,6 +85,7 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
   const progress$ = new Subject<{ jobId: string; bytesDone: number; bytesTotal: number }>();
   const staging = join(settings.modelsDir, '.comfyui-dl', 'staging');
   mkdirSync(staging, { recursive: true });
+  const concurrency = (): Promise<number> => liveSetting(views, 'concurrency', settings.concurrency);
   const jobDeps: JobRunnerDeps = {
     commands, sources, log,
     modelsDir: settings.modelsDir,
@@ -91,6 +93,7 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
     quarantineDir: join(settings.dataDir, 'quarantine'),
     connections: () => liveSetting(views, 'connections', settings.connections),
     connectionBudget: new ConnectionBudget(settings.totalConnections),
+    transferSlots: createTransferSlots(concurrency),
     progress: (jobId, bytesDone, bytesTotal) => progress$.next({ jobId, bytesDone, bytesTotal }),
     router: { modelsDir: settings.modelsDir, template: settings.pathTemplate, extraModelPaths: settings.extraModelPaths, preferredRoot: settings.defaultRoot, log },
     writeSidecar: async (modelPath, job, decision) =>
@@ -174,7 +177,8 @@ export async function startDaemon(settings: DaemonSettings, log: Log): Promise<R
   const scheduler = startScheduler({
     store, log,
     schedulable: () => views.schedulableJobs(),
-    concurrency: () => liveSetting(views, 'concurrency', settings.concurrency),
+    concurrency,
+    runAhead: true,
     run: (jobId, signal) => runJob(jobDeps, jobId, signal),
   });
   library.scanner = scanner;

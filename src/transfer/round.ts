@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fetchRange, type AttemptEnv, type Failure, type RestartCause } from './attempt.js';
 import { DurableLedger, type DurableChunk } from './durable-ledger.js';
@@ -115,6 +116,8 @@ export function startRound<E>(env: RoundEnv<E>, initial: readonly Segment[]): Ro
   const segments = initial.map((s) => ({ ...s }));
   const ledger = new DurableLedger(segments, options.durableEvery, Date.now());
   const stop = new AbortController();
+  // Every connection listens for the stop: up to 16 of them is no leak.
+  setMaxListeners(options.connections + 8, stop.signal);
   let end: RoundEnd<E> | undefined;
   const finish = (reason: RoundEnd<E>): void => {
     end ??= reason;

@@ -15,6 +15,7 @@ import { expectedIdentity, sourceLabel, storageUrlOf, type SourceError, type Sou
 import { verdictOf, type DownloadFailure } from './failure.js';
 import { clearQuarantine, hashIfExists, placeFile, quarantineFile } from './place.js';
 import { planFreshTransfer } from './plan.js';
+import type { TransferSlots } from './slots.js';
 import { probeFresh } from './probe.js';
 import { decideFileRoute, decisionFromEvent, destinationFor, modelPathOf, type RouterOptions } from './route-file.js';
 
@@ -28,6 +29,8 @@ export interface JobRunnerDeps {
   readonly connections: () => Promise<number>;
   /** Shared by every job of the daemon. */
   readonly connectionBudget?: ConnectionBudget;
+  /** Held while the job moves bytes; without it, a job transfers as soon as it runs. */
+  readonly transferSlots?: TransferSlots;
   readonly log: Log;
   readonly progress: (jobId: string, bytesDone: number, bytesTotal: number) => void;
   readonly router: RouterOptions;
@@ -135,6 +138,8 @@ export async function runJob(deps: JobRunnerDeps, jobId: string, signal: AbortSi
         if (!owns(job)) return stopped;
       }
       const plan = job.plan!;
+      const release = deps.transferSlots ? await deps.transferSlots.acquire(stop.signal) : () => undefined;
+      if (release === undefined) return storageFailure ? { kind: 'storage', error: storageFailure } : stopped;
       const outcome = await transferFile(
         {
           partPath,
@@ -166,7 +171,7 @@ export async function runJob(deps: JobRunnerDeps, jobId: string, signal: AbortSi
           onRetry: (r) => void record({ type: 'download.connection_retried', data: { ...r, detail: r.detail.slice(0, 1000) } }),
           onUrlRefreshed: urlRefreshed,
         },
-      );
+      ).finally(release);
       // Every chunk the transfer reported is recorded (or refused) before anything is decided from the outcome.
       await queue;
       if (storageFailure) return { kind: 'storage', error: storageFailure };

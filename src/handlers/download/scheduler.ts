@@ -23,6 +23,11 @@ export interface SchedulerDeps {
   readonly schedulable: () => Promise<readonly SchedulableJob[]>;
   readonly store: EventStore;
   readonly concurrency: () => Promise<number>;
+  /**
+   * Start up to twice `concurrency` jobs: the runs themselves hold a transfer slot only while they move bytes
+   * (see slots.ts), so the others resolve and probe the next files, or verify and place finished ones, meanwhile.
+   */
+  readonly runAhead?: boolean;
   readonly run: (jobId: string, signal: AbortSignal) => Promise<RunOutcome>;
   readonly log: Log;
   readonly now?: () => number;
@@ -93,7 +98,8 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
 
   async function pass(): Promise<void> {
     if (blocked && blocked.until > now()) return wakeAt(blocked.until);
-    const [jobs, limit] = await Promise.all([deps.schedulable(), deps.concurrency()]);
+    const [jobs, concurrency] = await Promise.all([deps.schedulable(), deps.concurrency()]);
+    const limit = deps.runAhead === true ? 2 * concurrency : concurrency;
     if (stopped) return;
     const nowMs = now();
     let wake = Infinity;
