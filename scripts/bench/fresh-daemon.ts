@@ -15,6 +15,8 @@ export interface FreshDaemonOptions {
   readonly parentDir: string;
   /** COMFYUI_DL_CONNECTIONS; the daemon's default when absent. */
   readonly connections?: number;
+  /** COMFYUI_DL_CONCURRENCY; the daemon's default when absent. */
+  readonly concurrency?: number;
   /** Extra node flags for the daemon, e.g. --cpu-prof. */
   readonly nodeArgs?: readonly string[];
   readonly startTimeoutMs: number;
@@ -27,6 +29,11 @@ export interface FreshDaemon {
   readonly dataDir: string;
   /** `comfyui-dl add --version <id> --wait`, timed; CPU is the CLI's plus what the daemon spent meanwhile. */
   add(versionId: number, timeoutMs: number): Promise<Sample>;
+  /**
+   * Adds every version at once over one connection, as a client queueing a batch does, and waits until all are
+   * completed; timed from the first add. CPU is the daemon's.
+   */
+  addMany(versionIds: readonly number[], timeoutMs: number): Promise<Sample>;
   /** Stops the daemon (SIGTERM, so it exits cleanly) and deletes its folders. */
   dispose(): Promise<void>;
 }
@@ -47,6 +54,7 @@ function daemonEnv(dir: string, options: FreshDaemonOptions): NodeJS.ProcessEnv 
     CIVITAI_BASE_URL: options.apiUrl,
     COMFYUI_DL_UPDATE_INTERVAL: '0',
     ...(options.connections === undefined ? {} : { COMFYUI_DL_CONNECTIONS: String(options.connections) }),
+    ...(options.concurrency === undefined ? {} : { COMFYUI_DL_CONCURRENCY: String(options.concurrency) }),
   };
 }
 
@@ -86,6 +94,7 @@ export async function startFreshDaemon(options: FreshDaemonOptions): Promise<Fre
   }
   const pid = daemon.pid ?? -1;
   const modelsDir = env.COMFYUI_MODELS_DIR ?? '';
+  const socket = env.COMFYUI_DL_SOCKET ?? '';
   return {
     pid,
     modelsDir,
@@ -93,10 +102,38 @@ export async function startFreshDaemon(options: FreshDaemonOptions): Promise<Fre
     async add(versionId, timeoutMs) {
       const daemonBefore = processCpuSeconds(pid);
       const cli = await runMeasured(process.execPath, [bin, 'add', '--version', String(versionId), '--wait'], { env, timeoutMs });
-      return { ms: cli.ms, cpuSeconds: cli.cpuSeconds + processCpuSeconds(pid) - daemonBefore };
+      const cpuSeconds = cli.cpuSeconds + processCpuSeconds(pid) - daemonBefore;
+      return { ms: cli.ms, cpuSeconds, note: await describeRun(socket) };
+    },
+    async addMany(versionIds, timeoutMs) {
+      const client = (await connectIpc(socket, { timeoutMs: 5000, client: 'bench' }))._unsafeUnwrap();
+      try {
+        const daemonBefore = processCpuSeconds(pid);
+        const t0 = performance.now();
+        const added = await Promise.all(versionIds.map(async (version) => (await client.request('add', { version }))._unsafeUnwrap().job?.id));
+        const ids = new Set(added.filter((id): id is string => id !== undefined));
+        for (;;) {
+          const { jobs } = (await client.request('queue', { all: true }))._unsafeUnwrap();
+          const mine = jobs.filter((j) => ids.has(j.id));
+          const failed = mine.find((j) => j.state === 'failed' || j.state === 'cancelled' || j.state === 'paused');
+          if (failed !== undefined) throw new Error(`job ${failed.id} ended ${failed.state}: ${failed.error ?? ''}`);
+          if (mine.length === ids.size && mine.every((j) => j.state === 'completed')) break;
+          if (performance.now() - t0 > timeoutMs) throw new Error(`not all ${ids.size} jobs completed within ${timeoutMs / 1000} s`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        const ms = performance.now() - t0;
+        return { ms, cpuSeconds: processCpuSeconds(pid) - daemonBefore, note: await describeRun(socket) };
+      } finally {
+        await client.close();
+      }
     },
     dispose,
   };
+}
+
+/** Throws unless exactly one file of that name was placed. */
+export function assertPlacedAnywhere(daemon: FreshDaemon, fileName: string): void {
+  if (findPlaced(daemon.modelsDir, fileName) === undefined) throw new Error(`no ${fileName} under the models folder after the batch completed`);
 }
 
 /** Throws unless exactly one file of that name and size was placed: `add --wait` exiting 0 is not proof enough. */
@@ -105,4 +142,41 @@ export function assertPlaced(daemon: FreshDaemon, fileName: string, sizeBytes: n
   if (placed === undefined) throw new Error(`no ${fileName} under the models folder after add --wait`);
   const size = statSync(placed).size;
   if (size !== sizeBytes) throw new Error(`${placed} has ${size} bytes, expected ${sizeBytes}`);
+}
+
+const phase = (from: number | undefined, to: number | undefined): string => (from === undefined || to === undefined ? '?' : ((to - from) / 1000).toFixed(2));
+
+/**
+ * What the daemon's log says about the run just made: where the time went (resolve and probe, transfer, verify and
+ * place; the longest job's, for a batch) and anything that slows a download down (reconnects, refreshed URLs,
+ * restarts), with the segment splits.
+ */
+async function describeRun(socket: string): Promise<string> {
+  const client = await connectIpc(socket, { timeoutMs: 5000, client: 'bench' });
+  if (client.isErr()) return `no record: ${client.error.message}`;
+  try {
+    const history = await client.value.request('history', { limit: 10_000, category: 'download', excludeTypes: ['download.chunk_written'] });
+    if (history.isErr()) return `no record: ${history.error.message}`;
+    const count = (type: string): number => history.value.events.filter((e) => e.type === type).length;
+    const byJob = new Map<string, Map<string, number>>();
+    for (const e of history.value.events) {
+      const times = byJob.get(e.streamId) ?? new Map<string, number>();
+      if (!times.has(e.type)) times.set(e.type, Date.parse(e.recordedAt));
+      byJob.set(e.streamId, times);
+    }
+    const slowest = [...byJob.values()].sort((a, b) => (b.get('download.placed') ?? 0) - (b.get('download.requested') ?? 0) - ((a.get('download.placed') ?? 0) - (a.get('download.requested') ?? 0)))[0];
+    const at = (type: string): number | undefined => slowest?.get(type);
+    const retried = history.value.events.filter((e) => e.type === 'download.connection_retried').map((e) => String(e.data.failure));
+    const kinds = [...new Set(retried)].map((k) => `${retried.filter((r) => r === k).length} ${k}`).join(', ');
+    return [
+      `${byJob.size > 1 ? `slowest of ${byJob.size} jobs: ` : ''}resolve+probe ${phase(at('download.requested'), at('download.transfer_planned'))} s, ` +
+        `transfer ${phase(at('download.transfer_planned'), at('download.transfer_completed'))} s, verify+place ${phase(at('download.transfer_completed'), at('download.placed'))} s`,
+      `${count('download.segment_split')} segment splits`,
+      `${retried.length} reconnects${kinds === '' ? '' : ` (${kinds})`}`,
+      `${count('download.url_refreshed')} URL refreshes`,
+      `${count('download.transfer_restarted')} restarts`,
+    ].join('; ');
+  } finally {
+    await client.value.close();
+  }
 }
