@@ -27,7 +27,7 @@ export const DEFAULT_RAMP: Omit<RampSettings, 'max'> = {
   initial: 4,
   warmMs: 250,
   windowMs: 500,
-  minGain: 0.25,
+  minGain: 0.5,
   settleMs: 15_000,
   refusedHoldMs: 30_000,
 };
