@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectIpc } from '../../src/ipc/client.js';
 import { projectRoot } from '../../src/lib/project-root.js';
+import { median } from './measure.js';
 import { processCpuSeconds, runMeasured, startProcess, stopProcess, type Sample } from './proc.js';
 
 const bin = join(projectRoot(import.meta.url), 'bin', 'comfyui-dl');
@@ -110,16 +111,34 @@ export async function startFreshDaemon(options: FreshDaemonOptions): Promise<Fre
       try {
         const daemonBefore = processCpuSeconds(pid);
         const t0 = performance.now();
-        const added = await Promise.all(versionIds.map(async (version) => (await client.request('add', { version }))._unsafeUnwrap().job?.id));
-        const ids = new Set(added.filter((id): id is string => id !== undefined));
-        for (;;) {
-          const { jobs } = (await client.request('queue', { all: true }))._unsafeUnwrap();
-          const mine = jobs.filter((j) => ids.has(j.id));
-          const failed = mine.find((j) => j.state === 'failed' || j.state === 'cancelled' || j.state === 'paused');
-          if (failed !== undefined) throw new Error(`job ${failed.id} ended ${failed.state}: ${failed.error ?? ''}`);
-          if (mine.length === ids.size && mine.every((j) => j.state === 'completed')) break;
-          if (performance.now() - t0 > timeoutMs) throw new Error(`not all ${ids.size} jobs completed within ${timeoutMs / 1000} s`);
-          await new Promise((r) => setTimeout(r, 50));
+        // Told by the live feed when each job ends, rather than asking for the queue over and over (which would
+        // cost the daemon more than its downloads).
+        const placed = new Set<string>();
+        let ids: Set<string> | undefined;
+        let settle: (error?: Error) => void = () => undefined;
+        const ended = new Promise<void>((resolve, reject) => {
+          settle = (error) => (error === undefined ? resolve() : reject(error));
+        });
+        const check = (): void => {
+          if (ids !== undefined && [...ids].every((id) => placed.has(id))) settle();
+        };
+        const sub = client.subscribe({ category: 'download', types: [...ENDINGS] }, (frame) => {
+          if (frame.t === 'end') return settle(new Error(`the daemon ended the subscription: ${frame.error?.message ?? ''}`));
+          if (frame.t !== 'event') return;
+          const id = frame.event.streamId.slice('download-'.length);
+          if (frame.event.type !== 'download.placed') return settle(new Error(`job ${id}: ${frame.event.type} ${JSON.stringify(frame.event.data).slice(0, 300)}`));
+          placed.add(id);
+          check();
+        });
+        const timer = setTimeout(() => settle(new Error(`not all ${versionIds.length} jobs completed within ${timeoutMs / 1000} s`)), timeoutMs);
+        try {
+          const added = await Promise.all(versionIds.map(async (version) => (await client.request('add', { version }))._unsafeUnwrap().job?.id));
+          ids = new Set(added.filter((id): id is string => id !== undefined));
+          check();
+          await ended;
+        } finally {
+          clearTimeout(timer);
+          sub.close();
         }
         const ms = performance.now() - t0;
         return { ms, cpuSeconds: processCpuSeconds(pid) - daemonBefore, note: await describeRun(socket) };
@@ -144,11 +163,12 @@ export function assertPlaced(daemon: FreshDaemon, fileName: string, sizeBytes: n
   if (size !== sizeBytes) throw new Error(`${placed} has ${size} bytes, expected ${sizeBytes}`);
 }
 
-const phase = (from: number | undefined, to: number | undefined): string => (from === undefined || to === undefined ? '?' : ((to - from) / 1000).toFixed(2));
+/** Events that end a job's run in a batch: only the first is a success. */
+const ENDINGS = ['download.placed', 'download.failed', 'download.hash_mismatched', 'download.paused', 'download.cancelled'] as const;
 
 /**
  * What the daemon's log says about the run just made: where the time went (resolve and probe, transfer, verify and
- * place; the longest job's, for a batch) and anything that slows a download down (reconnects, refreshed URLs,
+ * place; the median job's, for a batch) and anything that slows a download down (reconnects, refreshed URLs,
  * restarts), with the segment splits.
  */
 async function describeRun(socket: string): Promise<string> {
@@ -164,13 +184,14 @@ async function describeRun(socket: string): Promise<string> {
       if (!times.has(e.type)) times.set(e.type, Date.parse(e.recordedAt));
       byJob.set(e.streamId, times);
     }
-    const slowest = [...byJob.values()].sort((a, b) => (b.get('download.placed') ?? 0) - (b.get('download.requested') ?? 0) - ((a.get('download.placed') ?? 0) - (a.get('download.requested') ?? 0)))[0];
-    const at = (type: string): number | undefined => slowest?.get(type);
+    const jobs = [...byJob.values()];
+    const spanOf = (job: Map<string, number>, from: string, to: string): number => ((job.get(to) ?? NaN) - (job.get(from) ?? NaN)) / 1000;
+    const medianSpan = (from: string, to: string): string => median(jobs.map((job) => spanOf(job, from, to)).filter((n) => !Number.isNaN(n))).toFixed(2);
     const retried = history.value.events.filter((e) => e.type === 'download.connection_retried').map((e) => String(e.data.failure));
     const kinds = [...new Set(retried)].map((k) => `${retried.filter((r) => r === k).length} ${k}`).join(', ');
     return [
-      `${byJob.size > 1 ? `slowest of ${byJob.size} jobs: ` : ''}resolve+probe ${phase(at('download.requested'), at('download.transfer_planned'))} s, ` +
-        `transfer ${phase(at('download.transfer_planned'), at('download.transfer_completed'))} s, verify+place ${phase(at('download.transfer_completed'), at('download.placed'))} s`,
+      `${jobs.length > 1 ? `median of ${jobs.length} jobs: ` : ''}resolve+probe${jobs.length > 1 ? '+wait for a slot' : ''} ${medianSpan('download.requested', 'download.transfer_planned')} s, ` +
+        `transfer ${medianSpan('download.transfer_planned', 'download.transfer_completed')} s, verify+place ${medianSpan('download.transfer_completed', 'download.placed')} s`,
       `${count('download.segment_split')} segment splits`,
       `${retried.length} reconnects${kinds === '' ? '' : ` (${kinds})`}`,
       `${count('download.url_refreshed')} URL refreshes`,

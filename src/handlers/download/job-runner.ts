@@ -15,7 +15,7 @@ import { expectedIdentity, sourceLabel, storageUrlOf, type SourceError, type Sou
 import { verdictOf, type DownloadFailure } from './failure.js';
 import { clearQuarantine, hashIfExists, placeFile, quarantineFile } from './place.js';
 import { planFreshTransfer } from './plan.js';
-import type { TransferSlots } from './slots.js';
+import type { Release, TransferSlots } from './slots.js';
 import { probeFresh } from './probe.js';
 import { decideFileRoute, decisionFromEvent, destinationFor, modelPathOf, type RouterOptions } from './route-file.js';
 
@@ -116,6 +116,11 @@ export async function runJob(deps: JobRunnerDeps, jobId: string, signal: AbortSi
       };
       const urlRefreshed = (reason: string): void => void record({ type: 'download.url_refreshed', data: { reason } });
       const partSize = await stat(partPath).then((s) => s.size, () => -1);
+      // A transfer slot is taken once the probe is done and held until the bytes are in: the plan is recorded (and
+      // the job shows as downloading) only when its bytes can move.
+      const takeSlot = async (): Promise<Release | undefined> => (deps.transferSlots ? deps.transferSlots.acquire(stop.signal) : () => undefined);
+      const halted = (): RunOutcome => (storageFailure ? { kind: 'storage', error: storageFailure } : stopped);
+      let release: Release | undefined;
       if (!job.plan || partSize !== job.plan.totalBytes) {
         const remote = await probeFresh(resolveUrl, stop.signal, retryPolicySchema.parse(deps.transferTuning?.retry ?? {}), {
           onRefresh: urlRefreshed,
@@ -128,18 +133,22 @@ export async function runJob(deps: JobRunnerDeps, jobId: string, signal: AbortSi
         // Before anything is planned or written: a file that cannot fit waits for space instead of failing.
         const space = await checkFreeSpace(deps.stagingDir, remote.value.totalBytes);
         if (space.isErr()) return fail({ source: 'transfer', error: space.error });
+        release = await takeSlot();
+        if (release === undefined) return halted();
         const fresh = planFreshTransfer(jobId, { ...remote.value, acceptsRanges: remote.value.acceptsRanges && !job.rangesIgnored }, await deps.connections());
         const planned = await record(
           ...(job.plan ? [{ type: 'download.transfer_restarted' as const, data: { reason: 'the partial file in the staging folder was missing or had the wrong size' } }] : []),
           { type: 'download.transfer_planned', data: fresh },
         );
-        if (planned.isErr()) return planned.error;
+        if (planned.isErr() || !owns(planned.value)) {
+          release();
+          return planned.isErr() ? planned.error : stopped;
+        }
         job = planned.value;
-        if (!owns(job)) return stopped;
       }
       const plan = job.plan!;
-      const release = deps.transferSlots ? await deps.transferSlots.acquire(stop.signal) : () => undefined;
-      if (release === undefined) return storageFailure ? { kind: 'storage', error: storageFailure } : stopped;
+      release ??= await takeSlot();
+      if (release === undefined) return halted();
       const outcome = await transferFile(
         {
           partPath,
