@@ -183,9 +183,10 @@ describe('transferFile against storage faults', () => {
 
   it('reports the hash of the bytes served when they are corrupt (verification is the caller’s)', async () => {
     const offset = 20 * MiB + 5;
-    // Every first request takes the fault; only the one whose range holds the offset is affected.
+    // Every first request takes the fault; only the one whose range holds the offset is affected (no connection takes
+    // over part of another's range, which would fetch the corrupt byte again, clean).
     w.sim.addFault({ kind: 'corrupt', offset, times: 4, ...scope });
-    const { result } = await download();
+    const { result } = await download(NO_STEALING);
     const served = Buffer.from(w.big);
     served[offset] = (served[offset] ?? 0) ^ 0xff;
     const outcome = result._unsafeUnwrap();

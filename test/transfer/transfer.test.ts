@@ -15,7 +15,7 @@ describe('transferFile', () => {
     const rec = recorder(partPath, w.big, segments);
     const before = w.sim.requests.length;
     const result = await transferFile(
-      { partPath, totalBytes: FILES.big.size, segments, resolveUrl: resolverFor(w.sim, 'big'), signal: new AbortController().signal, ...fast },
+      { partPath, totalBytes: FILES.big.size, segments, resolveUrl: resolverFor(w.sim, 'big'), signal: new AbortController().signal, ...fast, ...NO_STEALING },
       rec.callbacks,
     );
     const outcome = result._unsafeUnwrap();
