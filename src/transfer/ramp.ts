@@ -25,8 +25,8 @@ export interface RampSettings {
 
 export const DEFAULT_RAMP: Omit<RampSettings, 'max'> = {
   initial: 4,
-  warmMs: 150,
-  windowMs: 350,
+  warmMs: 250,
+  windowMs: 500,
   minGain: 0.5,
   settleMs: 15_000,
   refusedHoldMs: 30_000,

@@ -61,7 +61,6 @@ export interface TransferOutcome {
 }
 
 const PROGRESS_EVERY_MS = 250;
-const RAMP_SAMPLE_MS = 50;
 
 /**
  * Downloads `plan.totalBytes` into `plan.partPath` over ranged connections, resuming from the segments'
@@ -84,7 +83,6 @@ export async function transferFile<E>(plan: TransferPlan<E>, callbacks: Transfer
   const part = opened.value;
   let hasher: InOrderHasher | undefined;
   let watchdog: Watchdog | undefined;
-  let rampTimer: NodeJS.Timeout | undefined;
   // Connections beyond N would only compete for the same bandwidth; redirects are never followed.
   const dispatcher = new Agent({
     connections: options.connections,
@@ -145,13 +143,11 @@ export async function transferFile<E>(plan: TransferPlan<E>, callbacks: Transfer
     watchdog = new Watchdog(tickMs, () => {
       round?.sync.poke();
       reportProgress();
+      if (round !== undefined) {
+        ramp = sampleRamp(ramp, rampSettings, Date.now(), received, round.busy());
+        round.fill();
+      }
     });
-    // The ramp looks more often than progress is reported: each step waits for a window of samples.
-    rampTimer = setInterval(() => {
-      if (round === undefined) return;
-      ramp = sampleRamp(ramp, rampSettings, Date.now(), received, round.busy());
-      round.fill();
-    }, RAMP_SAMPLE_MS);
     const env: RoundEnv<E> = {
       options,
       part,
@@ -205,7 +201,6 @@ export async function transferFile<E>(plan: TransferPlan<E>, callbacks: Transfer
     });
   } finally {
     watchdog?.stop();
-    clearInterval(rampTimer);
     await hasher?.close();
     await dispatcher.destroy();
     await part.close();
