@@ -43,6 +43,8 @@ export interface RampState {
   /** No growth before this time. */
   readonly holdUntil: number;
   readonly lastRefusalAt: number | undefined;
+  /** Windows in a row in which the last doubling did not pay: one may be noise, two are not. */
+  readonly misses: number;
 }
 
 export function startRamp(settings: RampSettings, now: number): RampState {
@@ -53,11 +55,12 @@ export function startRamp(settings: RampSettings, now: number): RampState {
     window: undefined,
     holdUntil: now,
     lastRefusalAt: undefined,
+    misses: 0,
   };
 }
 
 const changed = (state: RampState, now: number, target: number, before: RampState['before'], holdUntil: number): RampState => ({
-  ...state, target, before, changedAt: now, window: undefined, holdUntil,
+  ...state, target, before, changedAt: now, window: undefined, holdUntil, misses: 0,
 });
 
 /**
@@ -73,11 +76,13 @@ export function sampleRamp(state: RampState, settings: RampSettings, now: number
   const rate = (bytes - state.window.bytes) / elapsed;
   const measured = { ...state, window: { at: now, bytes } };
   if (state.before !== undefined) {
-    // The last doubling is judged: kept if it paid, undone if not.
+    // The last doubling is judged: kept if it paid, undone if it did not in two windows running (on a busy machine
+    // one window can hide a gain, and undoing a doubling that paid costs far more than a window of extra connections).
     if (rate < state.before.rate * (1 + settings.minGain)) {
+      if (state.misses === 0) return { ...measured, misses: 1 };
       return changed(measured, now, state.before.target, undefined, now + settings.settleMs);
     }
-    return grow({ ...measured, before: undefined }, settings, now, rate);
+    return grow({ ...measured, before: undefined, misses: 0 }, settings, now, rate);
   }
   if (now < state.holdUntil) return measured;
   return grow(measured, settings, now, rate);

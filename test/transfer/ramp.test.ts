@@ -42,6 +42,20 @@ describe('connection ramp', () => {
     expect(targets).toEqual([4, 8, 16, 8]);
   });
 
+  it('does not undo a doubling that pays for one window that looked flat (a busy machine)', () => {
+    let s = startRamp(settings, 0);
+    let bytes = 0;
+    const targets: number[] = [s.target];
+    for (let t = 50; t <= 5000; t += 50) {
+      // Each connection gets 50 bytes/ms, except during one stretch right after the first doubling.
+      const hiccup = s.target === 8 && t > 1000 && t <= 1500;
+      bytes += (hiccup ? 25 : 50) * s.target * 50;
+      s = sampleRamp(s, settings, t, bytes, s.target);
+      if (targets.at(-1) !== s.target) targets.push(s.target);
+    }
+    expect(targets).toEqual([4, 8, 16]);
+  });
+
   it('tries again later after settling, in case the link freed up', () => {
     const first = drive(startRamp(settings, 0), 0, 5000, 50_000, 200_000);
     const later = drive(first.state, 5000, settings.settleMs + 2000, 50_000, 10_000_000, first.bytes);
