@@ -2,18 +2,19 @@
 // markdown (progress goes to stderr). Cases alternate round by round on one simulator process and one file.
 // Knobs (environment): BENCH_ROUNDS (5), BENCH_FILE_MIB (1024), BENCH_HASH_MIB (2048),
 // BENCH_THROTTLE_BYTES_PER_SECOND (50000000), BENCH_RUN_TIMEOUT_S (180), BENCH_DEADLINE_S (1800),
-// BENCH_SECTIONS (1,2,3,4: which sections to run; 4 is the warm restart scan).
+// BENCH_SECTIONS (1,2,3,4,5: which sections to run; 4 is the warm restart scan, 5 the many small files),
+// BENCH_MANY_FILES (100), BENCH_MANY_FILE_MIB (16).
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { startBenchServer, type BenchServer } from './bench-server.js';
-import { countingServerCpu, hashFileCase, hashToolCase, oursCase, shellDownloadCase, type Limits, type ShellCaseSpec } from './cases.js';
+import { countingServerCpu, hashFileCase, hashToolCase, oursCase, oursManyCase, shellDownloadCase, shellManyCase, type Limits, type ShellCaseSpec } from './cases.js';
 import { writeHashSource } from './hash-source.js';
 import { loadAverage, machineRows, toolVersion } from './machine.js';
 import { fmt, printTable } from './measure.js';
 import { killAllNow, stopAll } from './proc.js';
-import { goalRows, outlierLines, sectionRows, type CaseResult, type CrossCheck, type Goal, type SectionResult } from './report.js';
+import { goalRows, outlierLines, sectionRows, worstRoundLines, type CaseResult, type CrossCheck, type Goal, type SectionResult } from './report.js';
 import { interleave, type BenchCase } from './rounds.js';
 import { scanBench } from './scan.js';
 
@@ -24,10 +25,12 @@ const Knobs = z.object({
   BENCH_THROTTLE_BYTES_PER_SECOND: z.coerce.number().int().min(1).default(50_000_000),
   BENCH_RUN_TIMEOUT_S: z.coerce.number().positive().default(180),
   BENCH_DEADLINE_S: z.coerce.number().positive().default(1800),
+  BENCH_MANY_FILES: z.coerce.number().int().min(1).default(100),
+  BENCH_MANY_FILE_MIB: z.coerce.number().int().min(1).default(16),
   BENCH_SECTIONS: z
     .string()
-    .regex(/^[1-4](,[1-4])*$/)
-    .default('1,2,3,4')
+    .regex(/^[1-5](,[1-5])*$/)
+    .default('1,2,3,4,5')
     .transform((list) => new Set(list.split(',').map(Number))),
 });
 const knobs = Knobs.parse(process.env);
@@ -60,7 +63,7 @@ interface SectionPlan {
   readonly title: string;
   readonly bytes: number;
   readonly ours: string;
-  readonly ratioKind: Goal['kind'];
+  readonly ratioKind: SectionResult['ratioKind'];
   readonly planned: readonly Planned[];
   readonly crossChecks?: readonly CrossCheck[];
 }
@@ -86,7 +89,8 @@ async function runSection(plan: SectionPlan, available: ReadonlySet<Tool>): Prom
   const rounds = samples[0]?.length ?? 0;
   console.log(`\n${rounds} rounds; load average (1 / 5 / 15 min) before ${loadBefore}, after ${loadAverage()}.`);
   const outliers = outlierLines(section);
-  if (outliers.length > 0) console.log(`\nOutliers (more than twice the median):\n${outliers.map((l) => `- ${l}`).join('\n')}`);
+  console.log(`\nOutliers (more than twice the median): ${outliers.length === 0 ? 'none' : `\n${outliers.map((l) => `- ${l}`).join('\n')}`}`);
+  console.log(`\nWorst round of each case (ours: where the time went, from the daemon's events):\n${worstRoundLines(section).map((l) => `- ${l}`).join('\n')}`);
   if (failure !== undefined) {
     console.log(`\n**Stopped early:** ${failure}`);
     log(`  stopped early: ${failure}`);
@@ -95,8 +99,8 @@ async function runSection(plan: SectionPlan, available: ReadonlySet<Tool>): Prom
 }
 
 /** A section that needs a simulator: started before its cases, stopped after them whatever happens. */
-async function withServer<T>(throttle: number | undefined, body: (server: BenchServer) => Promise<T>): Promise<T> {
-  const server = await startBenchServer({ fileMib: knobs.BENCH_FILE_MIB, throttleBytesPerSecond: throttle, timeoutMs: limits.startTimeoutMs });
+async function withServer<T>(throttle: number | undefined, body: (server: BenchServer) => Promise<T>, manyFiles?: { count: number; fileMib: number }): Promise<T> {
+  const server = await startBenchServer({ fileMib: knobs.BENCH_FILE_MIB, throttleBytesPerSecond: throttle, timeoutMs: limits.startTimeoutMs, manyFiles });
   try {
     return await body(server);
   } finally {
@@ -116,42 +120,67 @@ function downloadPlan(server: BenchServer, title: string, planned: (shell: (spec
   return { title, bytes: server.sizeBytes, ours: cases[0]?.bench.name ?? '', ratioKind: 'time-at-most', planned: cases };
 }
 
-function ours(server: BenchServer, name: string, connections?: number): Planned {
-  return { bench: countingServerCpu(oursCase(server, limits, name, connections), server), needs: [] };
+function ours(server: BenchServer, name: string): Planned {
+  return { bench: countingServerCpu(oursCase(server, limits, name), server), needs: [] };
 }
 
-const ARIA2C = 'aria2c -q -x8 -s8 --file-allocation=falloc --allow-overwrite=true --auto-file-renaming=false';
+const ARIA2C = 'aria2c -q --file-allocation=falloc --allow-overwrite=true --auto-file-renaming=false';
+
+const CURL_OPENSSL = 'curl, then openssl sha256';
+const OURS = 'ours: add --wait (default settings)';
 
 async function unthrottled(available: ReadonlySet<Tool>): Promise<SectionResult> {
-  return withServer(undefined, (server) =>
+  return withServer(undefined, (server) => {
+    const plan = downloadPlan(server, `1. Download ${sizeText(server.sizeBytes)} over loopback, no throttle`, (shell) => [
+      ours(server, OURS),
+      // Ours makes the file durable (fdatasync) before it reports it verified; curl leaves that to the kernel's
+      // flusher, outside the measurement. This row does the same durable work.
+      shell(
+        {
+          name: 'curl, fdatasync, then openssl sha256',
+          command: 'curl -s -o FILE URL && sync -d FILE && openssl dgst -sha256 FILE',
+          script: 'curl -sf -o "$1" "$0" && sync -d "$1" && openssl dgst -sha256 -r "$1"',
+          printsDigest: true,
+        },
+        ['curl', 'openssl'],
+        { kind: 'time-at-most', ratio: 0.75 },
+      ),
+      shell(
+        {
+          name: CURL_OPENSSL,
+          command: 'curl -s -o FILE URL && openssl dgst -sha256 FILE',
+          script: 'curl -sf -o "$1" "$0" && openssl dgst -sha256 -r "$1"',
+          printsDigest: true,
+        },
+        ['curl', 'openssl'],
+        { kind: 'time-at-most', ratio: 1 },
+      ),
+      shell({ name: 'curl alone (transfer floor)', command: 'curl -s -o FILE URL', script: 'curl -sf -o "$1" "$0"', printsDigest: false }, ['curl']),
+    ]);
+    return runSection({ ...plan, crossChecks: [{ ours: OURS, peer: CURL_OPENSSL, goal: { kind: 'cpu-at-most', ratio: 1.3 } }] }, available);
+  });
+}
+
+async function throttled(available: ReadonlySet<Tool>): Promise<SectionResult> {
+  const cap = knobs.BENCH_THROTTLE_BYTES_PER_SECOND;
+  return withServer(cap, (server) =>
     runSection(
-      downloadPlan(server, `1. Download ${sizeText(server.sizeBytes)} over loopback, no throttle`, (shell) => [
-        ours(server, 'ours: add --wait (4 connections, default)'),
+      downloadPlan(server, `2. Download ${sizeText(server.sizeBytes)}, each connection capped at ${fmt(cap / 1e6, 0)} MB/s`, (shell) => [
+        ours(server, OURS),
         shell(
           {
-            name: 'curl, then openssl sha256',
-            command: 'curl -s -o FILE URL && openssl dgst -sha256 FILE',
-            script: 'curl -sf -o "$1" "$0" && openssl dgst -sha256 -r "$1"',
+            name: 'aria2c -x8, then openssl sha256',
+            command: `${ARIA2C} -x8 -s8 -d DIR -o FILE URL && openssl dgst -sha256 DIR/FILE`,
+            script: `${ARIA2C} -x8 -s8 -d "$2" -o "$3" "$0" && openssl dgst -sha256 -r "$1"`,
             printsDigest: true,
           },
-          ['curl', 'openssl'],
+          ['aria2c', 'openssl'],
           { kind: 'time-at-most', ratio: 0.8 },
         ),
         shell(
-          { name: 'curl alone (transfer floor)', command: 'curl -s -o FILE URL', script: 'curl -sf -o "$1" "$0"', printsDigest: false },
-          ['curl'],
-          { kind: 'time-at-most', ratio: 1.3 },
-        ),
-        // Ours makes the file durable (fdatasync) before it reports it verified; curl leaves that to the kernel's
-        // flusher, outside the measurement. This row shows what durability costs a peer.
-        shell(
-          {
-            name: 'curl, fdatasync, then openssl sha256',
-            command: 'curl -s -o FILE URL && sync -d FILE && openssl dgst -sha256 FILE',
-            script: 'curl -sf -o "$1" "$0" && sync -d "$1" && openssl dgst -sha256 -r "$1"',
-            printsDigest: true,
-          },
-          ['curl', 'openssl'],
+          { name: 'aria2c -x16 alone', command: `${ARIA2C} -x16 -s16 -d DIR -o FILE URL`, script: `${ARIA2C} -x16 -s16 -d "$2" -o "$3" "$0"`, printsDigest: false },
+          ['aria2c'],
+          { kind: 'time-at-most', ratio: 1 },
         ),
       ]),
       available,
@@ -159,29 +188,34 @@ async function unthrottled(available: ReadonlySet<Tool>): Promise<SectionResult>
   );
 }
 
-async function throttled(available: ReadonlySet<Tool>): Promise<SectionResult> {
+async function manyFiles(available: ReadonlySet<Tool>): Promise<SectionResult> {
   const cap = knobs.BENCH_THROTTLE_BYTES_PER_SECOND;
-  const aria2cThenOpenssl = 'aria2c -x8, then openssl sha256';
-  const oursAt8 = 'ours: add --wait, 8 connections';
-  return withServer(cap, (server) => {
-    const plan = downloadPlan(server, `2. Download ${sizeText(server.sizeBytes)}, each connection capped at ${fmt(cap / 1e6, 0)} MB/s`, (shell) => [
-      ours(server, 'ours: add --wait (4 connections, default)'),
-      shell(
+  const count = knobs.BENCH_MANY_FILES;
+  return withServer(
+    cap,
+    (server) => {
+      const dir = join(workDir, 'many');
+      const planned: Planned[] = [
+        { bench: countingServerCpu(oursManyCase(server, limits, `ours: ${count} adds at once, default settings`), server), needs: [] },
         {
-          name: aria2cThenOpenssl,
-          command: `${ARIA2C} -d DIR -o FILE URL && openssl dgst -sha256 DIR/FILE`,
-          script: `${ARIA2C} -d "$2" -o "$3" "$0" && openssl dgst -sha256 -r "$1"`,
-          printsDigest: true,
+          bench: countingServerCpu(
+            shellManyCase(
+              server, limits, dir, 'aria2c -j4 -x4 -i list, then openssl on each',
+              `${ARIA2C} -j4 -x4 -s4 -d DIR -i LIST && openssl dgst -sha256 DIR/*`,
+              `${ARIA2C} -j4 -x4 -s4 -d "$1" -i "$0" && cd "$1" && openssl dgst -sha256 -r *.safetensors`,
+            ),
+            server,
+          ),
+          needs: ['aria2c', 'openssl'],
+          goal: { kind: 'time-at-most', ratio: 1 },
         },
-        ['aria2c', 'openssl'],
-        { kind: 'time-at-most', ratio: 1 },
-      ),
-      shell({ name: 'aria2c -x8 alone', command: `${ARIA2C} -d DIR -o FILE URL`, script: `${ARIA2C} -d "$2" -o "$3" "$0"`, printsDigest: false }, ['aria2c']),
-      ours(server, oursAt8, 8),
-    ]);
-    // With a per-connection cap, the connection count sets the ceiling: this pair compares like with like.
-    return runSection({ ...plan, crossChecks: [{ ours: oursAt8, peer: aria2cThenOpenssl, goal: { kind: 'time-at-most', ratio: 1 } }] }, available);
-  });
+      ];
+      const bytes = server.many.length * knobs.BENCH_MANY_FILE_MIB * 1024 * 1024;
+      const title = `5. ${count} files of ${knobs.BENCH_MANY_FILE_MIB} MiB queued at once, each connection capped at ${fmt(cap / 1e6, 0)} MB/s`;
+      return runSection({ title, bytes, ours: planned[0]!.bench.name, ratioKind: 'time-at-most', planned }, available);
+    },
+    { count, fileMib: knobs.BENCH_MANY_FILE_MIB },
+  );
 }
 
 async function hashing(available: ReadonlySet<Tool>): Promise<SectionResult> {
@@ -219,8 +253,9 @@ async function main(): Promise<number> {
 
   const sections: SectionResult[] = [];
   let failed = false;
-  for (const [index, section] of [unthrottled, throttled, hashing].entries()) {
-    if (!knobs.BENCH_SECTIONS.has(index + 1)) continue;
+  const numbered: Array<[number, (available: ReadonlySet<Tool>) => Promise<SectionResult>]> = [[1, unthrottled], [2, throttled], [3, hashing], [5, manyFiles]];
+  for (const [number, section] of numbered) {
+    if (!knobs.BENCH_SECTIONS.has(number)) continue;
     try {
       sections.push(await section(available));
     } catch (error) {

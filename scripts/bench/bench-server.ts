@@ -9,6 +9,7 @@ import { processCpuSeconds, startProcess, stopProcess } from './proc.js';
 const StartLine = z.object({
   apiUrl: z.string().url(),
   bigFile: z.object({ versionId: z.number().int(), fileId: z.number().int() }),
+  manyFiles: z.object({ firstVersionId: z.number().int(), count: z.number().int() }).optional(),
 });
 
 const VersionJson = z.object({
@@ -26,11 +27,23 @@ export interface BenchServer {
   signedUrl(): Promise<string>;
   /** CPU the simulator process has used so far, in seconds. */
   cpuSeconds(): number;
+  /** The small files, when the server was started with some. */
+  readonly many: readonly ServedFile[];
   stop(): Promise<void>;
+}
+
+/** One of the many small files: what a client learns of it. */
+export interface ServedFile {
+  readonly versionId: number;
+  readonly fileName: string;
+  readonly sha256: string;
+  signedUrl(): Promise<string>;
 }
 
 export interface BenchServerOptions {
   readonly fileMib: number;
+  /** Also serve this many LoRA-sized files of `manyFileMib` each. */
+  readonly manyFiles?: { readonly count: number; readonly fileMib: number };
   /** Per-connection cap on the storage host, bytes per second. */
   readonly throttleBytesPerSecond?: number;
   readonly timeoutMs: number;
@@ -66,7 +79,8 @@ async function signedUrlOf(apiUrl: string, versionId: number): Promise<string> {
 
 export async function startBenchServer(options: BenchServerOptions): Promise<BenchServer> {
   const throttle = options.throttleBytesPerSecond === undefined ? [] : ['--throttle-bytes-per-second', String(options.throttleBytesPerSecond)];
-  const child = startProcess(process.execPath, [simulatorMain, '--big-file-mib', String(options.fileMib), ...throttle], {
+  const many = options.manyFiles === undefined ? [] : ['--many-files', String(options.manyFiles.count), '--many-file-mib', String(options.manyFiles.fileMib)];
+  const child = startProcess(process.execPath, [simulatorMain, '--big-file-mib', String(options.fileMib), ...throttle, ...many], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
@@ -76,9 +90,20 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
     const { apiUrl } = started;
     const { versionId, fileId } = started.bigFile;
     // The first metadata request makes the simulator hash the whole file once; later ones are instant.
-    const version = await request(`${apiUrl}/api/v1/model-versions/${versionId}`, { headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
-    const file = VersionJson.parse(await version.body.json()).files.find((f) => f.id === fileId);
+    const primaryFile = async (version: number) => {
+      const answer = await request(`${apiUrl}/api/v1/model-versions/${version}`, { headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
+      const files = VersionJson.parse(await answer.body.json()).files;
+      return { files, first: files[0] };
+    };
+    const file = (await primaryFile(versionId)).files.find((f) => f.id === fileId);
     if (file === undefined) throw new Error(`the simulator lists no file ${fileId} in version ${versionId}`);
+    const manyFiles: ServedFile[] = [];
+    for (let i = 0; i < (started.manyFiles?.count ?? 0); i++) {
+      const version = (started.manyFiles?.firstVersionId ?? 0) + i;
+      const { first } = await primaryFile(version);
+      if (first === undefined) throw new Error(`the simulator lists no file in version ${version}`);
+      manyFiles.push({ versionId: version, fileName: first.name, sha256: first.hashes.SHA256.toLowerCase(), signedUrl: () => signedUrlOf(apiUrl, version) });
+    }
     const head = await request(await signedUrlOf(apiUrl, versionId), { method: 'HEAD' });
     await head.body.dump();
     const sizeBytes = Number(head.headers['content-length']);
@@ -91,6 +116,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       sizeBytes,
       signedUrl: () => signedUrlOf(apiUrl, versionId),
       cpuSeconds: () => processCpuSeconds(pid),
+      many: manyFiles,
       stop: () => stopProcess(child),
     };
   } catch (error) {

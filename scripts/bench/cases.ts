@@ -1,11 +1,11 @@
 // The cases the sections compare: our daemon end to end, shell peers (curl, aria2c, openssl, sha256sum) and our
 // hashFile. Each checks its own result (placed file, size or digest), so a peer that fails fast never wins.
 import { spawnSync } from 'node:child_process';
-import { rmSync, statSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { hashFile } from '../../src/hashing/index.js';
 import type { BenchServer } from './bench-server.js';
-import { assertPlaced, startFreshDaemon } from './fresh-daemon.js';
+import { assertPlaced, assertPlacedAnywhere, startFreshDaemon } from './fresh-daemon.js';
 import { runMeasured } from './proc.js';
 import type { BenchCase } from './rounds.js';
 
@@ -121,6 +121,47 @@ export function hashFileCase(file: string, sha256: string, limits: Limits): Benc
       const cpu = process.cpuUsage(cpu0);
       if (digest !== sha256) throw new Error(`hashFile gave ${digest}, expected ${sha256}`);
       return { ms, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+    },
+  };
+}
+
+/** Every one of `server.many` added at once to one fresh daemon, until all are completed and placed. */
+export function oursManyCase(server: BenchServer, limits: Limits, name: string): BenchCase {
+  return {
+    name,
+    command: `${server.many.length} × add --version <id>, over one connection, then wait for all`,
+    async run() {
+      settle();
+      const daemon = await startFreshDaemon({ apiUrl: server.apiUrl, parentDir: limits.workDir, startTimeoutMs: limits.startTimeoutMs });
+      try {
+        const sample = await daemon.addMany(server.many.map((f) => f.versionId), limits.runTimeoutMs);
+        for (const f of server.many) assertPlacedAnywhere(daemon, f.fileName);
+        return sample;
+      } finally {
+        await daemon.dispose();
+      }
+    },
+  };
+}
+
+/** A shell download of every one of `server.many` into `dir` from an aria2c input list; each digest is checked. */
+export function shellManyCase(server: BenchServer, limits: Limits, dir: string, name: string, command: string, script: string): BenchCase {
+  return {
+    name,
+    command,
+    async run() {
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      settle();
+      const list = join(limits.workDir, 'many.list');
+      const urls = await Promise.all(server.many.map((f) => f.signedUrl()));
+      writeFileSync(list, server.many.map((f, i) => `${urls[i]}\n  out=${f.fileName}\n`).join(''));
+      const result = await runMeasured('bash', ['-c', `set -eo pipefail; ${script}`, list, dir], { timeoutMs: limits.runTimeoutMs });
+      const printed = new Map(result.stdout.split('\n').map((line) => /^([0-9a-f]{64}) \*?(.+)$/.exec(line.trim())).filter((m) => m !== null).map((m) => [basename(m[2]!), m[1]!]));
+      for (const f of server.many) {
+        if (printed.get(f.fileName) !== f.sha256) throw new Error(`${name}: ${f.fileName} hashed to ${printed.get(f.fileName) ?? 'nothing'}, expected ${f.sha256}`);
+      }
+      return { ms: result.ms, cpuSeconds: result.cpuSeconds };
     },
   };
 }

@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectIpc } from '../../src/ipc/client.js';
 import { projectRoot } from '../../src/config/project-root.js';
+import { median } from './measure.js';
 import { processCpuSeconds, runMeasured, startProcess, stopProcess, type Sample } from './proc.js';
 
 const bin = join(projectRoot(import.meta.url), 'bin', 'comfyui-dl');
@@ -15,6 +16,8 @@ export interface FreshDaemonOptions {
   readonly parentDir: string;
   /** COMFYUI_DL_CONNECTIONS; the daemon's default when absent. */
   readonly connections?: number;
+  /** COMFYUI_DL_CONCURRENCY; the daemon's default when absent. */
+  readonly concurrency?: number;
   /** Extra node flags for the daemon, e.g. --cpu-prof. */
   readonly nodeArgs?: readonly string[];
   readonly startTimeoutMs: number;
@@ -27,6 +30,11 @@ export interface FreshDaemon {
   readonly dataDir: string;
   /** `comfyui-dl add --version <id> --wait`, timed; CPU is the CLI's plus what the daemon spent meanwhile. */
   add(versionId: number, timeoutMs: number): Promise<Sample>;
+  /**
+   * Adds every version at once over one connection, as a client queueing a batch does, and waits until all are
+   * completed; timed from the first add. CPU is the daemon's.
+   */
+  addMany(versionIds: readonly number[], timeoutMs: number): Promise<Sample>;
   /** Stops the daemon (SIGTERM, so it exits cleanly) and deletes its folders. */
   dispose(): Promise<void>;
 }
@@ -47,6 +55,7 @@ function daemonEnv(dir: string, options: FreshDaemonOptions): NodeJS.ProcessEnv 
     CIVITAI_BASE_URL: options.apiUrl,
     COMFYUI_DL_UPDATE_INTERVAL: '0',
     ...(options.connections === undefined ? {} : { COMFYUI_DL_CONNECTIONS: String(options.connections) }),
+    ...(options.concurrency === undefined ? {} : { COMFYUI_DL_CONCURRENCY: String(options.concurrency) }),
   };
 }
 
@@ -86,6 +95,7 @@ export async function startFreshDaemon(options: FreshDaemonOptions): Promise<Fre
   }
   const pid = daemon.pid ?? -1;
   const modelsDir = env.COMFYUI_MODELS_DIR ?? '';
+  const socket = env.COMFYUI_DL_SOCKET ?? '';
   return {
     pid,
     modelsDir,
@@ -93,10 +103,56 @@ export async function startFreshDaemon(options: FreshDaemonOptions): Promise<Fre
     async add(versionId, timeoutMs) {
       const daemonBefore = processCpuSeconds(pid);
       const cli = await runMeasured(process.execPath, [bin, 'add', '--version', String(versionId), '--wait'], { env, timeoutMs });
-      return { ms: cli.ms, cpuSeconds: cli.cpuSeconds + processCpuSeconds(pid) - daemonBefore };
+      const cpuSeconds = cli.cpuSeconds + processCpuSeconds(pid) - daemonBefore;
+      return { ms: cli.ms, cpuSeconds, note: await describeRun(socket) };
+    },
+    async addMany(versionIds, timeoutMs) {
+      const client = (await connectIpc(socket, { timeoutMs: 5000, client: 'bench' }))._unsafeUnwrap();
+      try {
+        const daemonBefore = processCpuSeconds(pid);
+        const t0 = performance.now();
+        // Told by the live feed when each job ends, rather than asking for the queue over and over (which would
+        // cost the daemon more than its downloads).
+        const placed = new Set<string>();
+        let ids: Set<string> | undefined;
+        let settle: (error?: Error) => void = () => undefined;
+        const ended = new Promise<void>((resolve, reject) => {
+          settle = (error) => (error === undefined ? resolve() : reject(error));
+        });
+        const check = (): void => {
+          if (ids !== undefined && [...ids].every((id) => placed.has(id))) settle();
+        };
+        const sub = client.subscribe({ category: 'download', types: [...ENDINGS] }, (frame) => {
+          if (frame.t === 'end') return settle(new Error(`the daemon ended the subscription: ${frame.error?.message ?? ''}`));
+          if (frame.t !== 'event') return;
+          const id = frame.event.streamId.slice('download-'.length);
+          if (frame.event.type !== 'download.placed') return settle(new Error(`job ${id}: ${frame.event.type} ${JSON.stringify(frame.event.data).slice(0, 300)}`));
+          placed.add(id);
+          check();
+        });
+        const timer = setTimeout(() => settle(new Error(`not all ${versionIds.length} jobs completed within ${timeoutMs / 1000} s`)), timeoutMs);
+        try {
+          const added = await Promise.all(versionIds.map(async (version) => (await client.request('add', { version }))._unsafeUnwrap().job?.id));
+          ids = new Set(added.filter((id): id is string => id !== undefined));
+          check();
+          await ended;
+        } finally {
+          clearTimeout(timer);
+          sub.close();
+        }
+        const ms = performance.now() - t0;
+        return { ms, cpuSeconds: processCpuSeconds(pid) - daemonBefore, note: await describeRun(socket) };
+      } finally {
+        await client.close();
+      }
     },
     dispose,
   };
+}
+
+/** Throws unless exactly one file of that name was placed. */
+export function assertPlacedAnywhere(daemon: FreshDaemon, fileName: string): void {
+  if (findPlaced(daemon.modelsDir, fileName) === undefined) throw new Error(`no ${fileName} under the models folder after the batch completed`);
 }
 
 /** Throws unless exactly one file of that name and size was placed: `add --wait` exiting 0 is not proof enough. */
@@ -105,4 +161,43 @@ export function assertPlaced(daemon: FreshDaemon, fileName: string, sizeBytes: n
   if (placed === undefined) throw new Error(`no ${fileName} under the models folder after add --wait`);
   const size = statSync(placed).size;
   if (size !== sizeBytes) throw new Error(`${placed} has ${size} bytes, expected ${sizeBytes}`);
+}
+
+/** Events that end a job's run in a batch: only the first is a success. */
+const ENDINGS = ['download.placed', 'download.failed', 'download.hash_mismatched', 'download.paused', 'download.cancelled'] as const;
+
+/**
+ * What the daemon's log says about the run just made: where the time went (resolve and probe, transfer, verify and
+ * place; the median job's, for a batch) and anything that slows a download down (reconnects, refreshed URLs,
+ * restarts), with the segment splits.
+ */
+async function describeRun(socket: string): Promise<string> {
+  const client = await connectIpc(socket, { timeoutMs: 5000, client: 'bench' });
+  if (client.isErr()) return `no record: ${client.error.message}`;
+  try {
+    const history = await client.value.request('history', { limit: 10_000, category: 'download', excludeTypes: ['download.chunk_written'] });
+    if (history.isErr()) return `no record: ${history.error.message}`;
+    const count = (type: string): number => history.value.events.filter((e) => e.type === type).length;
+    const byJob = new Map<string, Map<string, number>>();
+    for (const e of history.value.events) {
+      const times = byJob.get(e.streamId) ?? new Map<string, number>();
+      if (!times.has(e.type)) times.set(e.type, Date.parse(e.recordedAt));
+      byJob.set(e.streamId, times);
+    }
+    const jobs = [...byJob.values()];
+    const spanOf = (job: Map<string, number>, from: string, to: string): number => ((job.get(to) ?? NaN) - (job.get(from) ?? NaN)) / 1000;
+    const medianSpan = (from: string, to: string): string => median(jobs.map((job) => spanOf(job, from, to)).filter((n) => !Number.isNaN(n))).toFixed(2);
+    const retried = history.value.events.filter((e) => e.type === 'download.connection_retried').map((e) => String(e.data.failure));
+    const kinds = [...new Set(retried)].map((k) => `${retried.filter((r) => r === k).length} ${k}`).join(', ');
+    return [
+      `${jobs.length > 1 ? `median of ${jobs.length} jobs: ` : ''}resolve+probe${jobs.length > 1 ? '+wait for a slot' : ''} ${medianSpan('download.requested', 'download.transfer_planned')} s, ` +
+        `transfer ${medianSpan('download.transfer_planned', 'download.transfer_completed')} s, verify+place ${medianSpan('download.transfer_completed', 'download.placed')} s`,
+      `${count('download.segment_split')} segment splits`,
+      `${retried.length} reconnects${kinds === '' ? '' : ` (${kinds})`}`,
+      `${count('download.url_refreshed')} URL refreshes`,
+      `${count('download.transfer_restarted')} restarts`,
+    ].join('; ');
+  } finally {
+    await client.value.close();
+  }
 }

@@ -9,6 +9,8 @@ export interface Sample {
   readonly cpuSeconds: number;
   /** user + sys of the server during the run, when there is one. */
   readonly serverCpuSeconds?: number;
+  /** What the run's own records say about it (for ours: the daemon's events), to explain a slow round. */
+  readonly note?: string;
 }
 
 export interface RunOptions {

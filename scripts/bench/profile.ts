@@ -3,7 +3,8 @@
 // each of the daemon's threads (libuv's pool does the file writes; profiles cannot see it), then, once the
 // daemon has stopped cleanly and written one profile per JS thread, the top frames by self time.
 // Run: npm run build && node dist/scripts/bench/profile.js   (BENCH_FILE_MIB, BENCH_THROTTLE_BYTES_PER_SECOND,
-// BENCH_CONNECTIONS, BENCH_PROFILE_TOP, BENCH_KEEP_PROFILES=1 to keep the .cpuprofile files for Chrome DevTools)
+// BENCH_CONNECTIONS, BENCH_PROFILE_TOP, BENCH_KEEP_PROFILES=1 to keep the .cpuprofile files for Chrome DevTools;
+// BENCH_MANY_FILES=N adds N files of BENCH_MANY_FILE_MIB at once instead of the one big file)
 import Database from 'better-sqlite3';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,8 @@ const knobs = z
     BENCH_CONNECTIONS: z.coerce.number().int().min(1).max(16).optional(),
     BENCH_PROFILE_TOP: z.coerce.number().int().min(1).default(15),
     BENCH_KEEP_PROFILES: z.enum(['0', '1']).default('0'),
+    BENCH_MANY_FILES: z.coerce.number().int().min(1).optional(),
+    BENCH_MANY_FILE_MIB: z.coerce.number().int().min(1).default(16),
   })
   .parse(process.env);
 
@@ -93,15 +96,21 @@ function timeline(dataDir: string): string[][] {
 }
 
 async function main(): Promise<void> {
-  const server = await startBenchServer({ fileMib: knobs.BENCH_FILE_MIB, throttleBytesPerSecond: knobs.BENCH_THROTTLE_BYTES_PER_SECOND, timeoutMs: 30_000 });
+  const many = knobs.BENCH_MANY_FILES === undefined ? undefined : { count: knobs.BENCH_MANY_FILES, fileMib: knobs.BENCH_MANY_FILE_MIB };
+  const server = await startBenchServer({ fileMib: knobs.BENCH_FILE_MIB, throttleBytesPerSecond: knobs.BENCH_THROTTLE_BYTES_PER_SECOND, timeoutMs: 30_000, manyFiles: many });
   try {
     const daemon = await startFreshDaemon({ apiUrl: server.apiUrl, parentDir: workDir, connections: knobs.BENCH_CONNECTIONS, nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profiles], startTimeoutMs: 30_000 });
     try {
       const threads = await threadDeltas(daemon.pid, async () => {
+        if (many !== undefined) {
+          const sample = await daemon.addMany(server.many.map((f) => f.versionId), 300_000);
+          console.log(`${many.count} downloads of ${many.fileMib} MiB at once: ${fmt(sample.ms / 1000, 2)} s, ${fmt(sample.cpuSeconds, 2)} CPU s (daemon); ${sample.note ?? ''}`);
+          return;
+        }
         const sample = await daemon.add(server.versionId, 300_000);
         console.log(`download of ${fmt(server.sizeBytes / 1e6, 0)} MB: ${fmt(sample.ms / 1000, 2)} s, ${fmt(sample.cpuSeconds, 2)} CPU s (CLI + daemon)`);
       });
-      assertPlaced(daemon, server.fileName, server.sizeBytes);
+      if (many === undefined) assertPlaced(daemon, server.fileName, server.sizeBytes);
       printTable('timeline of the job (event log)', timeline(daemon.dataDir));
       printTable("the daemon's threads during the download", threads);
     } finally {

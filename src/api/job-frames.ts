@@ -13,7 +13,7 @@ export interface JobFrames {
 /**
  * Which job JSON a subscriber that shows jobs should get, so that it never has to ask. Per subscription: it
  * remembers what it sent, so a batch of events that leaves a job as it was sends nothing, and a backlog of
- * thousands of events sends each job once. Chunk writes only change the byte count, which progress frames already
+ * thousands of events sends each job once. Chunk writes and segment splits only change the byte count, which progress frames already
  * carry several times a second; they send the job only when its state moved with them.
  */
 export function createJobFrames(lookup: (jobId: string) => Promise<JobJson | undefined>): JobFrames {
@@ -39,7 +39,7 @@ export function createJobFrames(lookup: (jobId: string) => Promise<JobJson | und
         touched.add(jobId);
         return [];
       }
-      return changed(jobId, event.type === 'download.chunk_written');
+      return changed(jobId, event.type === 'download.chunk_written' || event.type === 'download.segment_split');
     },
     async caughtUp() {
       catchingUp = false;

@@ -10,6 +10,8 @@ export interface DaemonSettings {
   readonly civitaiUrl: string;
   readonly concurrency: number;
   readonly connections: number;
+  /** Connections of all downloads together beyond each one's first. */
+  readonly totalConnections: number;
   readonly updateIntervalSeconds: number;
   /** Read through a function so the key is never a plain property that a log or an event could serialise. */
   readonly apiKey: () => string | undefined;

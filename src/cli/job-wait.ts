@@ -38,7 +38,7 @@ export { jobName };
 /** States `--wait` stops at: the job ended, or it stays put until someone resumes it. */
 const WAIT_ENDS = new Set<JobJson['state']>(['completed', 'failed', 'cancelled', 'paused']);
 /** Events that cannot move a job's state: no need to ask for the job again. */
-const PROGRESS_ONLY = new Set(['download.chunk_written', 'download.validator_seen', 'download.connection_retried', 'download.url_refreshed']);
+const PROGRESS_ONLY = new Set(['download.chunk_written', 'download.segment_split', 'download.validator_seen', 'download.connection_retried', 'download.url_refreshed']);
 
 /** Follows one job until it completes, fails, is cancelled or paused; a waiting job is waited for. */
 export async function waitForJob(client: IpcClient, start: JobJson): Promise<JobJson> {

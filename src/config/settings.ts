@@ -163,10 +163,18 @@ export const SETTINGS = {
   connections: intSetting({
     flag: '--connections',
     env: 'COMFYUI_DL_CONNECTIONS',
-    describe: 'connections per download',
+    describe: 'most connections per download (it starts with 4 and opens more while the speed keeps rising)',
     min: 1,
     max: 16,
-    defaultValue: 4,
+    defaultValue: 16,
+  }),
+  totalConnections: intSetting({
+    flag: '--total-connections',
+    env: 'COMFYUI_DL_TOTAL_CONNECTIONS',
+    describe: 'most connections of all downloads together (each running download gets at least one)',
+    min: 1,
+    max: 256,
+    defaultValue: 32,
   }),
   pathTemplate: {
     flag: '--path-template',

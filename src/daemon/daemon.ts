@@ -19,9 +19,11 @@ import { createHfClient } from '../huggingface/client.js';
 import { civitaiSource } from '../sources/civitai.js';
 import { huggingfaceSource } from '../sources/huggingface.js';
 import type { Sources } from '../sources/source.js';
+import { ConnectionBudget } from '../transfer/index.js';
 import { createHashPool } from '../hashing/index.js';
 import { runJob, type JobRunnerDeps } from '../handlers/download/job-runner.js';
 import { startScheduler } from '../handlers/download/scheduler.js';
+import { createTransferSlots } from '../handlers/download/slots.js';
 import { startNotifications } from '../handlers/notify/notifications.js';
 import { createScanner } from '../handlers/scan/scanner.js';
 import { startUpdatePoller } from '../handlers/updates/poller.js';
@@ -77,12 +79,15 @@ export async function startDaemon(settings: DaemonSettings, log: Log, abortStart
   const progress$ = new Subject<{ jobId: string; bytesDone: number; bytesTotal: number }>();
   const staging = join(settings.modelsDir, '.comfyui-dl', 'staging');
   mkdirSync(staging, { recursive: true });
+  const concurrency = (): Promise<number> => liveSetting(views, 'concurrency', settings.concurrency);
   const jobDeps: JobRunnerDeps = {
     commands, sources, log,
     modelsDir: settings.modelsDir,
     stagingDir: staging,
     quarantineDir: join(settings.dataDir, 'quarantine'),
     connections: () => liveSetting(views, 'connections', settings.connections),
+    connectionBudget: new ConnectionBudget(settings.totalConnections),
+    transferSlots: createTransferSlots(concurrency),
     progress: (jobId, bytesDone, bytesTotal) => progress$.next({ jobId, bytesDone, bytesTotal }),
     router: { modelsDir: settings.modelsDir, template: settings.pathTemplate, extraModelPaths: settings.extraModelPaths, preferredRoot: settings.defaultRoot, log },
     writeSidecar: async (modelPath, job, decision) =>
@@ -167,7 +172,8 @@ export async function startDaemon(settings: DaemonSettings, log: Log, abortStart
   const scheduler = startScheduler({
     store, log,
     schedulable: () => views.schedulableJobs(),
-    concurrency: () => liveSetting(views, 'concurrency', settings.concurrency),
+    concurrency,
+    runAhead: true,
     run: (jobId, signal) => runJob(jobDeps, jobId, signal),
   });
   const heartbeat = startHeartbeat(db, settings.host, log);

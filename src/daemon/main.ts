@@ -25,6 +25,7 @@ export async function runDaemonUntilSignal(config: Config): Promise<number> {
       civitaiUrl: config.civitaiUrl,
       concurrency: config.concurrency,
       connections: config.connections,
+      totalConnections: config.totalConnections,
       updateIntervalSeconds: config.updateInterval,
       apiKey: () => config.apiKey,
       hfEndpoint: config.hfEndpoint,

@@ -133,6 +133,22 @@ export function evolveJob(state: JobFold, event: DomainEvent): JobFold {
         },
       };
     }
+    case 'download.segment_split': {
+      const plan = next.plan;
+      const { segment, at, newSegment } = event.data;
+      const owner = plan?.segments.find((s) => s.index === segment);
+      if (!plan || !owner) return next;
+      return {
+        ...next,
+        plan: {
+          ...plan,
+          segments: [
+            ...plan.segments.map((s) => (s === owner ? { ...s, end: at } : s)),
+            { index: newSegment, start: at, end: owner.end, done: 0 },
+          ],
+        },
+      };
+    }
     case 'download.transfer_restarted':
       return { ...next, plan: null, transferredSha256: null };
     case 'download.transfer_completed':

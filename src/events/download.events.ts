@@ -146,6 +146,20 @@ export const downloadChunkWritten = defineEvent(
   }),
 );
 
+/**
+ * A connection that ran out of work took over the rest of a segment from `at`: segment `segment` now ends at `at`,
+ * and `newSegment` covers [at, its old end). Recorded before any chunk of the new segment; no chunk of the old one
+ * reaches past `at` after it.
+ */
+export const downloadSegmentSplit = defineEvent(
+  'download.segment_split',
+  z.object({
+    segment: z.number().int().nonnegative(),
+    at: z.number().int().positive(),
+    newSegment: z.number().int().nonnegative(),
+  }),
+);
+
 export const downloadTransferRestarted = defineEvent(
   'download.transfer_restarted',
   z.object({ reason: z.string().max(500) }),
@@ -238,7 +252,7 @@ export const downloadFailed = defineEvent(
 
 export const downloadEvents = [
   downloadRequested, downloadResolved, downloadAttemptStarted, downloadTransferPlanned, downloadValidatorSeen, downloadChunkWritten,
-  downloadTransferRestarted, downloadTransferCompleted, downloadHashVerified, downloadHashMismatched, downloadPlaced,
+  downloadSegmentSplit,  downloadTransferRestarted, downloadTransferCompleted, downloadHashVerified, downloadHashMismatched, downloadPlaced,
   downloadPaused, downloadResumed, downloadCancelled, downloadRetried, downloadFailed, downloadRetryScheduled,
   downloadConnectionRetried, downloadUrlRefreshed,
 ] as const;

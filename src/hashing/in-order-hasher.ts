@@ -25,21 +25,54 @@ export interface InOrderHasher {
   close(): Promise<void>;
 }
 
+/**
+ * Threads kept for the next file: starting one costs about a tenth of a CPU second, as much as downloading and
+ * hashing a 16 MB file, so a queue of small files would spend more starting threads than hashing.
+ */
+const spare: Worker[] = [];
+const MAX_SPARE = 4;
+
+function takeWorker(): Worker {
+  const worker = spare.pop();
+  if (worker === undefined) return startSha256Worker();
+  worker.removeAllListeners('exit');
+  worker.ref();
+  return worker;
+}
+
+/** Keeps a thread that is done with its file for the next one (unreferenced, so it never holds the process). */
+async function releaseWorker(worker: Worker): Promise<void> {
+  if (spare.length >= MAX_SPARE) {
+    await worker.terminate();
+    return;
+  }
+  worker.postMessage({ op: 'untrack' } satisfies WorkerRequest);
+  worker.unref();
+  worker.once('exit', () => {
+    const at = spare.indexOf(worker);
+    if (at >= 0) spare.splice(at, 1);
+  });
+  spare.push(worker);
+}
+
 export function createInOrderHasher(path: string): InOrderHasher {
-  const worker: Worker = startSha256Worker();
+  const worker: Worker = takeWorker();
   const frontier = new ContiguousFrontier();
   let failure: Error | undefined;
   let pending: ((reply: WorkerReply | Error) => void) | undefined;
   let closed = false;
 
-  worker.on('message', (reply: WorkerReply) => pending?.(reply));
-  worker.on('error', (error: Error) => {
+  const onMessage = (reply: WorkerReply): void => pending?.(reply);
+  const onError = (error: Error): void => {
     failure = error;
     pending?.(error);
-  });
-  worker.on('exit', () => {
+  };
+  const onExit = (): void => {
     if (!closed) pending?.(new Error('the hashing thread stopped before answering'));
-  });
+  };
+  worker.on('message', onMessage);
+  worker.on('error', onError);
+  worker.on('exit', onExit);
 
   const send = (request: WorkerRequest): void => worker.postMessage(request);
   send({ op: 'track', path });
@@ -76,7 +109,12 @@ export function createInOrderHasher(path: string): InOrderHasher {
     async close() {
       if (closed) return;
       closed = true;
-      await worker.terminate();
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      // A thread that failed, or still owes an answer, is not trusted with another file.
+      if (failure !== undefined || pending !== undefined) await worker.terminate();
+      else await releaseWorker(worker);
     },
   };
 }

@@ -71,6 +71,7 @@ function handle(request: WorkerRequest): WorkerReply | undefined {
         return failure(error);
       }
     case 'track':
+      if (tracked?.fd !== undefined) closeSync(tracked.fd);
       tracked = { path: request.path, fd: undefined, hash: createHash('sha256'), position: 0, failure: undefined };
       return undefined;
     case 'advance':
@@ -82,6 +83,10 @@ function handle(request: WorkerRequest): WorkerReply | undefined {
         tracked.position = 0;
         tracked.failure = undefined;
       }
+      return undefined;
+    case 'untrack':
+      if (tracked?.fd !== undefined) closeSync(tracked.fd);
+      tracked = undefined;
       return undefined;
     case 'digest': {
       if (tracked === undefined) return { op: 'failed', code: 'NOT_TRACKING', message: 'digest asked before track' };

@@ -9,7 +9,9 @@ export type WorkerRequest =
   /** The tracked file restarts from zero: forget what was hashed. */
   | { op: 'reset' }
   /** Hash up to `to` and answer with the digest. */
-  | { op: 'digest'; to: number };
+  | { op: 'digest'; to: number }
+  /** Done with the tracked file (the thread waits for the next one). */
+  | { op: 'untrack' };
 
 export type WorkerReply =
   | { op: 'digest'; hex: string }

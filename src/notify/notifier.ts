@@ -66,6 +66,9 @@ type CallOutcome =
   | { readonly kind: 'no-bus'; readonly message: string }
   | { readonly kind: 'timeout' };
 
+/** How long a missing session bus is believed before it is looked for again (a desktop session may start later). */
+const NO_BUS_RECHECK_MS = 60_000;
+
 export function createNotifier(options: NotifierOptions): Notifier {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const secrets = options.secrets ?? [];
@@ -73,6 +76,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const bus = options.busAddress === undefined ? ['--session'] : ['--address', options.busAddress];
   // Asked once, then kept: whether the server renders markup in the body.
   let bodyMarkup: Promise<Result<boolean, NotifyError>> | undefined;
+  // Without a bus, each try costs a process start: a batch of downloads finishing would start one per file.
+  let missingBus: { readonly since: number; readonly error: NotifyError } | undefined;
 
   const call = (destination: string, path: string, method: string, args: readonly string[] = []): Promise<CallOutcome> =>
     new Promise((resolve) => {
@@ -124,12 +129,15 @@ export function createNotifier(options: NotifierOptions): Notifier {
   }
 
   async function notify(notification: Notification): Promise<Result<{ id: number }, NotifyError>> {
+    if (missingBus !== undefined && Date.now() - missingBus.since < NO_BUS_RECHECK_MS) return err(missingBus.error);
     bodyMarkup ??= askCapabilities();
     const markup = await bodyMarkup;
     if (markup.isErr()) {
       bodyMarkup = undefined;
+      if (markup.error.code === 'NO_SESSION_BUS') missingBus = { since: Date.now(), error: markup.error };
       return err(markup.error);
     }
+    missingBus = undefined;
     const body = sanitizeNotificationText(notification.body, secrets);
     const sent = await onServer('Notify', [
       gvariantString(options.appName),

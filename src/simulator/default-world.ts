@@ -286,3 +286,30 @@ export function bigFileModel(bytes: number): ModelSpec {
     ],
   };
 }
+
+/** Version ids of the optional many-files models start here: model i has version MANY_FILES_FIRST_VERSION + i. */
+export const MANY_FILES_FIRST_VERSION = 20_000;
+
+/** `count` SDXL LoRAs of at least `bytes` each, one per model, for runs that queue many files at once. */
+export function manyFileModels(count: number, bytes: number): ModelSpec[] {
+  return Array.from({ length: count }, (_, i) => ({
+    id: 10_000 + i,
+    name: `Sim Batch LoRA ${i + 1}`,
+    type: 'LORA',
+    versions: [
+      {
+        id: MANY_FILES_FIRST_VERSION + i,
+        name: 'v1.0',
+        baseModel: 'SDXL 1.0',
+        files: [
+          {
+            id: 30_000 + i,
+            name: `simBatchLora${i + 1}.safetensors`,
+            metadata: { format: 'SafeTensor' },
+            content: { format: 'safetensors', fixture: 'sdxl-lora', minSize: bytes },
+          },
+        ],
+      },
+    ],
+  }));
+}

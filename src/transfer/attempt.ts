@@ -45,7 +45,10 @@ export interface AttemptEnv {
   write(segment: number, buffer: Buffer, position: number): Promise<Result<void, TransferError>>;
   /** Lets the transfer's watchdog check `detector` and call `drop` when it reports a stall; returns an unwatch. */
   watch(detector: StallDetector, drop: (reason: string) => void): () => void;
-  onBytesReceived(bytes: number): void;
+  /** `bytes` more arrived for `segment`, whose connection has now received everything before `reach`. */
+  onBytesReceived(bytes: number, segment: number, reach: number): void;
+  /** Where the segment ends now: a split (work stealing) can move it before the end this attempt asked for. */
+  segmentEnd(segment: number): number;
 }
 
 export type RestartCause = 'changed' | 'ranges_ignored';
@@ -54,7 +57,7 @@ export interface AttemptRange {
   segment: number;
   /** First byte not yet written. */
   start: number;
-  /** Exclusive. */
+  /** Exclusive: the segment's end when the request was made. */
   end: number;
 }
 
@@ -149,20 +152,28 @@ async function receive(
   const coalescer = new Coalescer(env.buffers, (buffer, position) => env.write(range.segment, buffer, position), range.start, env.writesInFlight);
   let outcome: AttemptOutcome | undefined;
   try {
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+    for await (const received of response.body as AsyncIterable<Buffer>) {
       const now = Date.now();
+      let chunk = received;
       detector.onBytes(chunk.length, now);
-      env.onBytesReceived(chunk.length);
-      if (coalescer.end + chunk.length > range.end) {
-        const detail = `${host} sent more than the ${range.end - range.start} bytes asked from byte ${range.start}.`;
-        outcome = { kind: 'fatal', error: sizeMismatch(env.totalBytes, undefined, detail) };
-        break;
+      const end = env.segmentEnd(range.segment);
+      const cut = coalescer.end + chunk.length > end;
+      if (cut) {
+        if (end === range.end) {
+          const detail = `${host} sent more than the ${range.end - range.start} bytes asked from byte ${range.start}.`;
+          outcome = { kind: 'fatal', error: sizeMismatch(env.totalBytes, undefined, detail) };
+          break;
+        }
+        // Another connection took over the rest of this segment: keep the bytes up to the new end, drop the request.
+        chunk = chunk.subarray(0, end - coalescer.end);
       }
+      env.onBytesReceived(chunk.length, range.segment, coalescer.end + chunk.length);
       const failed = await coalescer.push(chunk, now);
       if (failed !== undefined) {
         outcome = { kind: 'fatal', error: failed };
         break;
       }
+      if (cut) break;
     }
   } catch (error) {
     outcome = interruption(error);
@@ -171,8 +182,9 @@ async function receive(
   const failed = await coalescer.drain();
   if (failed !== undefined) return { kind: 'fatal', error: failed };
   if (outcome !== undefined) return outcome;
-  if (coalescer.end < range.end) {
-    return { kind: 'interrupted', failure: { type: 'network', detail: `the connection closed at byte ${coalescer.end} of ${range.end}` } };
+  const end = env.segmentEnd(range.segment);
+  if (coalescer.end < end) {
+    return { kind: 'interrupted', failure: { type: 'network', detail: `the connection closed at byte ${coalescer.end} of ${end}` } };
   }
   return { kind: 'complete' };
 }

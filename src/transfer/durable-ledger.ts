@@ -52,6 +52,18 @@ export class DurableLedger {
     entry.written = end;
   }
 
+  /**
+   * Segment `index` now ends at `at` and a new segment `newIndex` holds [at, its old end). No write of the segment
+   * may have reached past `at`: the caller cuts beyond what its connection received.
+   */
+  split(index: number, at: number, newIndex: number, now: number): void {
+    const entry = this.#entry(index);
+    if (this.#entries.has(newIndex)) throw new Error(`segment ${newIndex} exists already`);
+    if (at < entry.written || at >= entry.end) throw new Error(`segment ${index}: cannot split at ${at}`);
+    this.#entries.set(newIndex, { index: newIndex, end: entry.end, written: at, durable: at, reportedAt: now });
+    entry.end = at;
+  }
+
   written(index: number): number {
     return this.#entry(index).written;
   }

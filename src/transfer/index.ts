@@ -5,3 +5,5 @@ export type { DurableChunk } from './durable-ledger.js';
 export { validatorSchema, type Validator } from './options.js';
 export { backoffDelayMs, retryPolicySchema, type RetryPolicy } from './retry.js';
 export { checkFreeSpace } from './part-file.js';
+export { ConnectionBudget } from './budget.js';
+export type { SegmentSplit } from './round.js';

@@ -18,7 +18,11 @@ export const transferOptionsSchema = z.object({
   segments: z.array(segmentSchema).min(1),
   /** ETag / Last-Modified seen by a previous attempt: sent as If-Range so changed bytes are never mixed in. */
   validator: validatorSchema.optional(),
+  /** The most connections this download opens; it starts with `initialConnections` and opens more while they pay. */
   connections: z.number().int().min(1).max(16).default(4),
+  initialConnections: z.number().int().min(1).max(16).default(4),
+  /** A connection that ran out of work takes over half of the largest segment left, if both halves are this big. */
+  minSplitBytes: z.number().int().min(1).default(2 * MiB),
   /** Used when a restart lays the file out again. */
   minSegmentBytes: z.number().int().min(1).default(16 * MiB),
   durableEvery: z

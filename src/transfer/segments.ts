@@ -59,3 +59,26 @@ export const remainingBytes = (segments: readonly Segment[]): number =>
 /** End of the furthest durable byte: a part file shorter than this lost data the records count as saved. */
 export const durableExtent = (segments: readonly Segment[]): number =>
   segments.reduce((max, s) => (s.done > 0 ? Math.max(max, s.start + s.done) : max), 0);
+
+/** A segment a connection is working on: `reach` is the first byte its connection has not received yet. */
+export interface SplitCandidate {
+  readonly index: number;
+  readonly end: number;
+  readonly reach: number;
+}
+
+/**
+ * Work stealing: a connection that found no segment left takes the second half of the one with the most bytes still
+ * to come, so the tail of a file is never one slow connection. Halves smaller than `minPieceBytes` are not worth a
+ * new request. The cut is page-aligned and past everything the current connection has received.
+ */
+export function chooseSplit(candidates: readonly SplitCandidate[], minPieceBytes: number): { index: number; at: number } | undefined {
+  let best: SplitCandidate | undefined;
+  for (const c of candidates) if (best === undefined || c.end - c.reach > best.end - best.reach) best = c;
+  if (best === undefined) return undefined;
+  const left = best.end - best.reach;
+  if (left < 2 * Math.max(1, minPieceBytes)) return undefined;
+  const at = Math.ceil((best.reach + left / 2) / ALIGN) * ALIGN;
+  if (at - best.reach < minPieceBytes || best.end - at < minPieceBytes) return undefined;
+  return { index: best.index, at };
+}

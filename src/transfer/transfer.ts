@@ -7,7 +7,9 @@ import { aborted, diskIo, rangesIgnored, remoteChanged, type TransferError } fro
 import { transferOptionsSchema, type TransferOptionsInput, type Validator } from './options.js';
 import { checkFreeSpace, PartFile } from './part-file.js';
 import { BufferPool } from './coalescer.js';
-import { startRound, type Round, type RoundEnv, type SegmentRetry } from './round.js';
+import { startRound, type ConnectionControl, type Round, type RoundEnv, type SegmentRetry, type SegmentSplit } from './round.js';
+import { DEFAULT_RAMP, refuseRamp, sampleRamp, startRamp, type RampSettings } from './ramp.js';
+import type { ConnectionBudget } from './budget.js';
 import type { RestartCause } from './attempt.js';
 import { durableExtent, planSegments, remainingBytes, segmentLayoutProblem, type Segment } from './segments.js';
 import { UrlSource, type ResolveUrl } from './url-source.js';
@@ -19,6 +21,8 @@ export type TransferPlan<E> = TransferOptionsInput & {
   resolveUrl: ResolveUrl<E>;
   /** Pause or cancel: the transfer reports what is durable and ends with ABORTED. */
   signal: AbortSignal;
+  /** Shared by every transfer of the process; without one, only `connections` limits this one. */
+  budget?: ConnectionBudget;
 };
 
 export interface TransferCallbacks {
@@ -37,6 +41,13 @@ export interface TransferCallbacks {
   onUrlRefreshed?(reason: string): void;
   /** The server's validator, when first seen or when it changed. */
   onValidator?(validator: Validator): void;
+  /**
+   * A segment was split for a connection that ran out of work. Reported before any chunk of the new segment, and
+   * no chunk of the old one reaches past `at` after it.
+   */
+  onSplit?(split: SegmentSplit): void;
+  /** How many connections are at work, when it changes: the ramp opens more while the rate rises. */
+  onConnections?(open: number): void;
 }
 
 export interface TransferOutcome {
@@ -85,7 +96,16 @@ export async function transferFile<E>(plan: TransferPlan<E>, callbacks: Transfer
     let segments: Segment[] = options.segments.map((s) => ({ ...s }));
     // A layout of one segment is a server that ignores Range (or a small file): more connections cannot help.
     let single = segments.length === 1;
-    let concurrency = single ? 1 : options.connections;
+    const rampSettings: RampSettings = { ...DEFAULT_RAMP, initial: options.initialConnections, max: options.connections };
+    let ramp = startRamp(rampSettings, Date.now());
+    const connections: ConnectionControl = {
+      target: () => ramp.target,
+      refused: () => {
+        ramp = refuseRamp(ramp, rampSettings, Date.now());
+      },
+      take: () => plan.budget?.take() ?? true,
+      give: () => plan.budget?.give(),
+    };
     // Only a real change of the file counts towards "it kept changing"; a server without ranges restarts on every
     // dropped connection, which is bounded separately and worth trying again later.
     const restarts: Record<RestartCause | 'lost', number> = { changed: 0, ranges_ignored: 0, lost: 0 };
@@ -101,7 +121,6 @@ export async function transferFile<E>(plan: TransferPlan<E>, callbacks: Transfer
       segments = single
         ? [{ index: 0, start: 0, end: options.totalBytes, done: 0 }]
         : planSegments(options.totalBytes, options.connections, options.minSegmentBytes);
-      concurrency = single ? 1 : options.connections;
       callbacks.onRestart?.({ reason, segments: segments.map((s) => ({ ...s })), rangesIgnored: cause === 'ranges_ignored' });
       return undefined;
     };
@@ -124,6 +143,10 @@ export async function transferFile<E>(plan: TransferPlan<E>, callbacks: Transfer
     watchdog = new Watchdog(tickMs, () => {
       round?.sync.poke();
       reportProgress();
+      if (round !== undefined) {
+        ramp = sampleRamp(ramp, rampSettings, Date.now(), received, round.busy());
+        round.fill();
+      }
     });
     const env: RoundEnv<E> = {
       options,
@@ -133,6 +156,9 @@ export async function transferFile<E>(plan: TransferPlan<E>, callbacks: Transfer
       signal: plan.signal,
       onDurable: callbacks.onDurable,
       onRetry: (retry) => callbacks.onRetry?.(retry),
+      onSplit: (split) => callbacks.onSplit?.(split),
+      onConnections: (open) => callbacks.onConnections?.(open),
+      connections,
       attempt: {
         dispatcher,
         totalBytes: options.totalBytes,
@@ -148,7 +174,7 @@ export async function transferFile<E>(plan: TransferPlan<E>, callbacks: Transfer
     };
 
     for (;;) {
-      round = startRound(env, segments, concurrency);
+      round = startRound(env, segments);
       const end = await round.ended;
       if (end.kind === 'complete') break;
       if (end.kind === 'aborted') return err(aborted());

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { goalMet, goalRows, outlierLines, roundRatios, sectionRows, type SectionResult } from '../../scripts/bench/report.js';
+import { goalMet, goalRows, outlierLines, roundRatios, sectionRows, worstRoundLines, type SectionResult } from '../../scripts/bench/report.js';
 
 const s = (seconds: number, cpuSeconds = 1, serverCpuSeconds?: number) => ({ ms: seconds * 1000, cpuSeconds, serverCpuSeconds });
 
@@ -74,7 +74,17 @@ describe('outlierLines and goalRows', () => {
   });
 
   it('adds the cross-checks, labelled as information', () => {
-    const rows = goalRows([{ ...download, crossChecks: [{ ours: 'peer', peer: 'ours', goal: { kind: 'time-at-most', ratio: 1 } }] }]);
+    const rows = goalRows([{ ...download, crossChecks: [{ ours: 'peer', peer: 'ours', goal: { kind: 'time-at-most', ratio: 1 }, informational: true }] }]);
     expect(rows.at(-1)?.slice(1)).toEqual(['peer vs ours (time), for information', '≤ 1.00', '0.67 (0.50–2.00)', 'yes']);
+  });
+
+  it('holds CPU to its own goal: our CPU seconds over the peer’s, round by round', () => {
+    const rows = goalRows([{ ...download, crossChecks: [{ ours: 'ours', peer: 'peer', goal: { kind: 'cpu-at-most', ratio: 1.3 } }] }]);
+    expect(rows.at(-1)?.slice(1)).toEqual(['ours vs peer (CPU)', '≤ 1.30', '2.00 (2.00–2.00)', 'no']);
+  });
+
+  it('names each case’s slowest round with what its records say', () => {
+    const noted: SectionResult = { ...download, cases: [{ name: 'ours', command: 'x', samples: [s(2), { ...s(9), note: '3 reconnects (3 stall)' }, s(3)] }] };
+    expect(worstRoundLines(noted)).toEqual(['ours: round 2, 9.00 s = 3.00× the median; 3 reconnects (3 stall)']);
   });
 });

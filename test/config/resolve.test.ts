@@ -30,7 +30,8 @@ const TABLE = [
   { key: 'hfEndpoint', flag: '--hf-endpoint', env: 'HF_ENDPOINT', default: 'https://huggingface.co', values: ['http://127.0.0.1:3', 'https://hf-mirror.example', 'https://hub.example/hf'] },
   { key: 'concurrency', flag: '--concurrency', env: 'COMFYUI_DL_CONCURRENCY', default: 2, values: [3, 4, 5] },
   { key: 'updateInterval', flag: '--update-interval', env: 'COMFYUI_DL_UPDATE_INTERVAL', default: 21600, values: [0, 60, 3600] },
-  { key: 'connections', flag: '--connections', env: 'COMFYUI_DL_CONNECTIONS', default: 4, values: [1, 8, 16] },
+  { key: 'connections', flag: '--connections', env: 'COMFYUI_DL_CONNECTIONS', default: 16, values: [1, 8, 16] },
+  { key: 'totalConnections', flag: '--total-connections', env: 'COMFYUI_DL_TOTAL_CONNECTIONS', default: 32, values: [1, 64, 256] },
   { key: 'pathTemplate', flag: '--path-template', env: 'COMFYUI_DL_PATH_TEMPLATE', default: '{folder}/{baseModel}/{fileName}', values: ['{folder}/{fileName}', '{folder}/{type}/{fileName}', '{folder}/{modelName}/{versionName}-{fileName}'] },
   { key: 'extraModelPaths', flag: '--extra-model-paths', env: 'COMFYUI_DL_EXTRA_MODEL_PATHS', default: null, values: ['/f/extra.yaml', '/e/extra.yaml', '/c/extra.yaml'] },
   { key: 'defaultRoot', flag: '--default-root', env: 'COMFYUI_DL_DEFAULT_ROOT', default: null, values: ['comfyui', 'a1111', '/mnt/big'] },
@@ -122,7 +123,7 @@ describe('config file errors', () => {
     expect(error).toMatchObject({ code: 'CONFIG_UNKNOWN_SETTING', file: CONFIG });
     expect(error.message).toBe(
       `unknown setting 'models_dir' in ${CONFIG} (did you mean 'modelsDir'?); ` +
-        'known settings: modelsDir, dataDir, socket, civitaiUrl, hfEndpoint, concurrency, updateInterval, connections, pathTemplate, ' +
+        'known settings: modelsDir, dataDir, socket, civitaiUrl, hfEndpoint, concurrency, updateInterval, connections, totalConnections, pathTemplate, ' +
         'extraModelPaths, defaultRoot, previewNsfwLevel, earlyAccessUpdates, sameBaseModelUpdates, databaseUrl, host, apiKey, hfToken',
     );
   });

@@ -145,7 +145,7 @@ describe("ComfyUI's folders, file choice, missing files and the CLI's output", (
     expect(report.settings.civitaiUrl).toEqual({ value: sim.apiUrl, source: 'env' });
     expect(report.settings.pathTemplate).toEqual({ value: '{folder}/{fileName}', source: 'env' });
     expect(report.settings.concurrency).toEqual({ value: 3, source: 'live' });
-    expect(report.settings.connections).toEqual({ value: 4, source: 'default' });
+    expect(report.settings.connections).toEqual({ value: 16, source: 'default' });
     expect(report.apiKey).toEqual({ value: null, source: null });
     const text = await cli(home, ['config', 'show']);
     expect(text.stdout).toMatch(/concurrency\s+3\s+live/);

@@ -53,7 +53,8 @@ describe('a job lifecycle users can trust (spawned daemon, simulator)', () => {
 
   beforeAll(async () => {
     sim = await startSimulator({ world: { models: [BIG, SECOND, THIRD] } });
-    home = daemonHome({ CIVITAI_BASE_URL: sim.apiUrl, COMFYUI_DL_CONCURRENCY: '1' });
+    // Four connections at most: the pause test counts at most one chunk per connection after the pause.
+    home = daemonHome({ CIVITAI_BASE_URL: sim.apiUrl, COMFYUI_DL_CONCURRENCY: '1', COMFYUI_DL_CONNECTIONS: '4' });
     daemon = await spawnDaemon(home);
   });
   afterEach(() => sim.clearFaults());

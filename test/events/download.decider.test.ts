@@ -144,6 +144,22 @@ describe('download decider: what the runner records', () => {
     runner.given(downloading).when(fail('permanent')).then([{ type: 'download.failed', data: { code: 'NETWORK', message: 'connection refused', retryable: false } }]));
   it('pauses for disk space with the message', () =>
     runner.given(downloading).when({ type: 'pause_for_disk', message: 'need 1 GB' }).then([{ type: 'download.paused', data: { reason: 'disk_full', message: 'need 1 GB' } }]));
+  it('folds a segment split into the layout a resume rebuilds, with the chunks on either side', () => {
+    const wide: DomainEvent = { ...planned, data: { ...planned.data, totalBytes: 100, segments: [{ index: 0, start: 0, end: 60 }, { index: 1, start: 60, end: 100 }] } } as DomainEvent;
+    const job = foldJob([
+      ...running, wide,
+      { type: 'download.chunk_written', data: { segment: 1, offset: 60, length: 10 } },
+      { type: 'download.segment_split', data: { segment: 1, at: 80, newSegment: 2 } },
+      { type: 'download.chunk_written', data: { segment: 2, offset: 80, length: 5 } },
+      { type: 'download.chunk_written', data: { segment: 1, offset: 70, length: 10 } },
+    ]);
+    expect(job.status).toBe('downloading');
+    expect(job.plan?.segments).toEqual([
+      { index: 0, start: 0, end: 60, done: 0 },
+      { index: 1, start: 60, end: 80, done: 20 },
+      { index: 2, start: 80, end: 100, done: 5 },
+    ]);
+  });
   it('keeps one connection once the server was seen ignoring Range', () => {
     const single = { ...planned, data: { ...planned.data, rangesIgnored: true } } as DomainEvent;
     expect(foldJob([...running, single]).rangesIgnored).toBe(true);

@@ -48,6 +48,32 @@ describe('in-order hasher', () => {
     }
   });
 
+  it('hashes file after file on kept threads, a file left half-way never bleeding into the next', async () => {
+    const files = [randomBytes(3_000_000), randomBytes(2_000_000), randomBytes(4_000_001)];
+    const abandoned = randomBytes(1_000_000);
+    const abandonedPath = join(dir, 'abandoned.part');
+    const first = await open(abandonedPath, 'w+');
+    await first.write(abandoned, 0, abandoned.length, 0);
+    await first.close();
+    const left = createInOrderHasher(abandonedPath);
+    left.markWritten(0, abandoned.length);
+    await left.close();
+    // More at once than threads are kept, then one after the other: each answers for its own file.
+    const all = await Promise.all(files.map(async (bytes, i) => {
+      const path = join(dir, `batch-${i}.part`);
+      const file = await open(path, 'w+');
+      await file.write(bytes, 0, bytes.length, 0);
+      await file.close();
+      return path;
+    }));
+    for (let round = 0; round < 2; round++) {
+      const hashers = all.map((path) => createInOrderHasher(path));
+      hashers.forEach((h, i) => h.markWritten(0, files[i]!.length));
+      expect(await Promise.all(hashers.map((h, i) => h.digest(files[i]!.length)))).toEqual(files.map(sha256));
+      await Promise.all(hashers.map((h) => h.close()));
+    }
+  });
+
   it('starts over after reset, so bytes of an abandoned attempt never count', async () => {
     const stale = randomBytes(5_000_000);
     const fresh = randomBytes(5_000_000);

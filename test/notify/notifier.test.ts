@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -152,6 +152,21 @@ describe('createNotifier without a session bus', () => {
     notifier.close();
     return { code: result._unsafeUnwrapErr().code, ms: performance.now() - started };
   };
+
+  it('believes a missing bus for a while: a batch of finished downloads does not start gdbus once per file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'comfyui-dl-gdbus-'));
+    const calls = join(dir, 'calls');
+    const fake = join(dir, 'gdbus');
+    await writeFile(fake, `#!/bin/sh\necho call >> '${calls}'\necho 'Error: Cannot autolaunch D-Bus without X11 $DISPLAY' >&2\nexit 1\n`, { mode: 0o755 });
+    try {
+      const notifier = createNotifier({ busAddress: 'unix:path=/nonexistent', appName: 'comfyui-dl', gdbus: fake });
+      for (let i = 0; i < 5; i++) expect((await notifier.notify({ summary: `s${i}`, body: '' }))._unsafeUnwrapErr().code).toBe('NO_SESSION_BUS');
+      notifier.close();
+      expect((await readFile(calls, 'utf8')).trim().split('\n')).toHaveLength(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   it('fails fast with NO_SESSION_BUS when no address is set', async () => {
     const { code, ms } = await notifyWithin('');

@@ -27,6 +27,8 @@ export const domainEvent: fc.Arbitrary<DomainEvent> = fc.oneof(
   fc.record({ attempt: fc.integer({ min: 1, max: 9 }) }).map((data) => ({ type: 'download.attempt_started' as const, data })),
   fc.record({ segment: fc.nat(3), offset: fc.nat(1 << 30), length: fc.integer({ min: 1, max: 1 << 24 }) })
     .map((data) => ({ type: 'download.chunk_written' as const, data })),
+  fc.record({ segment: fc.nat(3), at: fc.integer({ min: 1, max: 1 << 30 }), newSegment: fc.integer({ min: 4, max: 9 }) })
+    .map((data) => ({ type: 'download.segment_split' as const, data })),
   fc.record({ sha256: sha, bytes: fc.nat() }).map((data) => ({ type: 'download.transfer_completed' as const, data })),
   fc.record({ sha256: sha }).map((data) => ({ type: 'download.hash_verified' as const, data })),
   fc.record({

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ok } from 'neverthrow';
 import { planSegments, transferFile, type TransferError, type TransferPlan } from '../../src/transfer/index.js';
-import { API_KEY, bigFileWorld, clearFaultsWhenQuiet, FILES, MiB, recorder, resolverFor, sha256, storageRanges } from './harness.js';
+import { API_KEY, bigFileWorld, clearFaultsWhenQuiet, FILES, MiB, NO_STEALING, recorder, resolverFor, sha256, storageRanges } from './harness.js';
 
 const w = bigFileWorld();
 afterEach(() => clearFaultsWhenQuiet(w.sim));
@@ -38,7 +38,7 @@ const scope = { fileId: FILES.big.id };
 describe('transferFile against storage faults', () => {
   it('resumes a dropped connection from its last written byte', async () => {
     w.sim.addFault({ kind: 'drop', afterBytes: 5 * MiB + 100, ...scope });
-    const { result, rec, segments, ranges } = await download();
+    const { result, rec, segments, ranges } = await download(NO_STEALING);
     expect(result._unsafeUnwrap().sha256).toBe(w.bigSha);
     // The reconnect is reported, so the job's history can tell it.
     expect(rec.retries).toEqual([expect.objectContaining({ failure: 'network', detail: expect.stringMatching(/closed/) })]);
@@ -149,7 +149,7 @@ describe('transferFile against storage faults', () => {
   it('drops a stalled connection and reconnects', async () => {
     w.sim.addFault({ kind: 'stall', afterBytes: 2 * MiB, ms: 10_000, ...scope });
     const started = Date.now();
-    const { result, ranges, segments } = await download({ stallMs: 300 });
+    const { result, ranges, segments } = await download({ stallMs: 300, ...NO_STEALING });
     expect(result._unsafeUnwrap().sha256).toBe(w.bigSha);
     // Waiting the stall out would take 10 s.
     expect(Date.now() - started).toBeLessThan(8000);
@@ -168,7 +168,7 @@ describe('transferFile against storage faults', () => {
   it('drops a connection slower than minBytesPerSecond and reconnects', async () => {
     w.sim.addFault({ kind: 'throttle', bytesPerSecond: 256 * 1024, ...scope });
     const started = Date.now();
-    const { result, ranges, segments } = await download({ stallMs: 400, minBytesPerSecond: 1024 * 1024 });
+    const { result, ranges, segments } = await download({ stallMs: 400, minBytesPerSecond: 1024 * 1024, ...NO_STEALING });
     expect(result._unsafeUnwrap().sha256).toBe(w.bigSha);
     // At the throttled rate one segment alone would take ~48 s.
     expect(Date.now() - started).toBeLessThan(15_000);
@@ -177,9 +177,10 @@ describe('transferFile against storage faults', () => {
 
   it('reports the hash of the bytes served when they are corrupt (verification is the caller’s)', async () => {
     const offset = 20 * MiB + 5;
-    // Every first request takes the fault; only the one whose range holds the offset is affected.
+    // Every first request takes the fault; only the one whose range holds the offset is affected (no connection takes
+    // over part of another's range, which would fetch the corrupt byte again, clean).
     w.sim.addFault({ kind: 'corrupt', offset, times: 4, ...scope });
-    const { result } = await download();
+    const { result } = await download(NO_STEALING);
     const served = Buffer.from(w.big);
     served[offset] = (served[offset] ?? 0) ^ 0xff;
     const outcome = result._unsafeUnwrap();
@@ -189,7 +190,7 @@ describe('transferFile against storage faults', () => {
 
   it('retries 5xx answers with backoff, then completes', async () => {
     w.sim.addFault({ kind: 'status', status: 503, target: 'storage', times: 2, ...scope });
-    const { result, ranges, segments, rec } = await download();
+    const { result, ranges, segments, rec } = await download(NO_STEALING);
     expect(result._unsafeUnwrap().sha256).toBe(w.bigSha);
     expect(ranges()).toHaveLength(segments.length + 2);
     rec.assertSound();

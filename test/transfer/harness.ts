@@ -10,10 +10,12 @@ import { err, ok, type Result } from 'neverthrow';
 import { request } from 'undici';
 import { expect } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import type { DurableChunk, Segment, TransferCallbacks, TransferError, Validator } from '../../src/transfer/index.js';
+import type { DurableChunk, Segment, SegmentSplit, TransferCallbacks, TransferError, Validator } from '../../src/transfer/index.js';
 
 export const MiB = 1024 * 1024;
 export const API_KEY = 'test-key-0123456789';
+/** For tests that count the requests made: no connection takes over part of another's segment. */
+export const NO_STEALING = { minSplitBytes: 2 ** 40 } as const;
 
 /** File ids and their sizes; version id = file id + 1000. */
 export const FILES = { big: { id: 501, size: 48 * MiB + 12_345 }, small: { id: 502, size: 3 * MiB + 7 } } as const;
@@ -86,12 +88,16 @@ export function recorder(partPath: string, expected: Buffer, initial: readonly S
   const refreshes: string[] = [];
   const validators: Validator[] = [];
   const progress: number[] = [];
+  const splits: SegmentSplit[] = [];
+  const connections: number[] = [];
   let layout: readonly Segment[] = initial;
   let next = new Map(initial.map((s) => [s.index, s.start + s.done]));
   const problems: string[] = [];
   const callbacks: TransferCallbacks = {
     onDurable(chunk) {
       durable.push(chunk);
+      const owner = layout.find((s) => s.index === chunk.segment);
+      if (owner === undefined || chunk.offset + chunk.length > owner.end) problems.push(`chunk ${chunk.offset}+${chunk.length} outside segment ${chunk.segment}`);
       if (next.get(chunk.segment) !== chunk.offset) problems.push(`segment ${chunk.segment}: chunk at ${chunk.offset}, expected ${next.get(chunk.segment)}`);
       next.set(chunk.segment, chunk.offset + chunk.length);
       const onDisk = Buffer.alloc(chunk.length);
@@ -108,14 +114,23 @@ export function recorder(partPath: string, expected: Buffer, initial: readonly S
       layout = restart.segments;
       next = new Map(restart.segments.map((s) => [s.index, s.start]));
     },
+    onSplit(split) {
+      splits.push(split);
+      const owner = layout.find((s) => s.index === split.segment);
+      if (owner === undefined) return void problems.push(`split of unknown segment ${split.segment}`);
+      if ((next.get(split.segment) ?? 0) > split.at) problems.push(`segment ${split.segment} split at ${split.at}, behind its reported ${next.get(split.segment)}`);
+      layout = [...layout.map((s) => (s === owner ? { ...s, end: split.at } : s)), { index: split.newSegment, start: split.at, end: owner.end, done: 0 }];
+      next.set(split.newSegment, split.at);
+    },
     onValidator: (validator) => validators.push(validator),
+    onConnections: (open) => connections.push(open),
     onRetry: (retry) => retries.push(retry),
     onUrlRefreshed: (reason) => refreshes.push(reason),
   };
   /** The segments with `done` as the durable reports left them: what a daemon rebuilds after a crash. */
   const resumeState = (): Segment[] => layout.map((s) => ({ ...s, done: (next.get(s.index) ?? s.start + s.done) - s.start }));
   const assertSound = (): void => expect(problems).toEqual([]);
-  return { callbacks, durable, restarts, retries, refreshes, validators, progress, resumeState, assertSound };
+  return { callbacks, durable, splits, connections, restarts, retries, refreshes, validators, progress, resumeState, assertSound };
 }
 
 export interface BigFileWorld {

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { planSegments, segmentLayoutProblem, durableExtent, remainingBytes, MAX_SEGMENT_BYTES } from '../../src/transfer/segments.js';
+import { chooseSplit, planSegments, segmentLayoutProblem, durableExtent, remainingBytes, MAX_SEGMENT_BYTES } from '../../src/transfer/segments.js';
 
 const MiB = 1024 * 1024;
 
@@ -53,5 +53,34 @@ describe('segmentLayoutProblem', () => {
   it('durableExtent is the end of the furthest durable byte', () => {
     expect(durableExtent([{ index: 0, start: 0, end: 5, done: 2 }, { index: 1, start: 5, end: 10, done: 0 }])).toBe(2);
     expect(durableExtent([{ index: 0, start: 0, end: 5, done: 0 }, { index: 1, start: 5, end: 10, done: 3 }])).toBe(8);
+  });
+});
+
+describe('chooseSplit', () => {
+  it('halves the segment with the most bytes still to come, page-aligned and past what its connection received', () => {
+    const split = chooseSplit([
+      { index: 0, end: 32 * MiB, reach: 30 * MiB },
+      { index: 1, end: 64 * MiB, reach: 40 * MiB + 5 },
+      { index: 2, end: 96 * MiB, reach: 90 * MiB },
+    ], 2 * MiB);
+    expect(split?.index).toBe(1);
+    expect(split!.at % 4096).toBe(0);
+    expect(split!.at).toBeGreaterThan(40 * MiB + 5);
+    expect(Math.abs(split!.at - 52 * MiB)).toBeLessThanOrEqual(4096);
+  });
+
+  it('leaves segments alone when either half would be smaller than the minimum piece', () => {
+    expect(chooseSplit([{ index: 0, end: 10 * MiB, reach: 7 * MiB }], 2 * MiB)).toBeUndefined();
+    expect(chooseSplit([], 2 * MiB)).toBeUndefined();
+  });
+
+  it('always cuts strictly inside the unreceived part, leaving both pieces at least the minimum', () => {
+    fc.assert(fc.property(fc.nat(1 << 30), fc.nat(1 << 30), fc.integer({ min: 1, max: 8 * MiB }), (a, b, min) => {
+      const [reach, end] = a < b ? [a, b] : [b, a];
+      const split = chooseSplit([{ index: 3, end, reach }], min);
+      if (split === undefined) return;
+      expect(split.at - reach).toBeGreaterThanOrEqual(min);
+      expect(end - split.at).toBeGreaterThanOrEqual(min);
+    }));
   });
 });

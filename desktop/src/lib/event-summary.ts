@@ -74,6 +74,7 @@ const SUMMARIES: Readonly<Record<string, Summary>> = {
   'download.validator_seen': (d) =>
     d.etag ? `The server tags this file ${text(d.etag).replace(/^W\//, '').replace(/"/g, '')}` : d.lastModified ? `The server dates this file ${text(d.lastModified)}` : 'The server gave no version tag',
   'download.chunk_written': (d) => `${bytes(d.length)} written at ${bytes(d.offset)} (segment ${text(d.segment)})`,
+  'download.segment_split': (d) => `Segment ${text(d.segment)} split at ${bytes(d.at)}: a free connection took the rest (segment ${text(d.newSegment)})`,
   'download.transfer_restarted': (d) => `Started over: ${text(d.reason)}`,
   'download.transfer_completed': (d) => `${bytes(d.bytes)} received`,
   'download.hash_verified': (d) => `Verified against the source: SHA-256 ${short(d.sha256)}…`,

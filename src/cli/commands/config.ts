@@ -62,7 +62,7 @@ export function registerConfig(program: Command, ctx: CliContext): void {
   config
     .command('set')
     .description('change a setting of the running daemon, kept across restarts: concurrency or connections (1-16)')
-    .argument('<key>', 'concurrency (downloads at once) or connections (per download)')
+    .argument('<key>', 'concurrency (downloads at once) or connections (most per download)')
     .argument('<value>', 'a whole number from 1 to 16')
     .action(async (key: string, value: string) => {
       if (key !== 'concurrency' && key !== 'connections') throw new CliExit(EXIT.USAGE, `unknown live setting '${key}': use concurrency or connections (other settings go in ${(await ctx.config()).configFile})`);

@@ -21,6 +21,7 @@ function detail(e: EventJson): string {
     case 'download.requested': return pick('input');
     case 'download.resolved': return `${String(d.modelName)} / ${String(d.versionName)} → ${String(d.fileName)}`;
     case 'download.chunk_written': return pick('segment', 'offset', 'length');
+    case 'download.segment_split': return pick('segment', 'at', 'newSegment');
     case 'download.placed': return pick('path');
     case 'download.failed': return `${String(d.code)}: ${String(d.message)}`;
     case 'routing.decided': return `${String(d.folder)}: ${String(d.reason)}`;

@@ -8,13 +8,14 @@ import {
 import type { DomainEvent } from '../../events/index.js';
 import type { AppendError } from '../../store/event-store.js';
 import type { StreamCommands } from '../../store/stream-commands.js';
-import { checkFreeSpace, retryPolicySchema, transferFile } from '../../transfer/index.js';
+import { checkFreeSpace, retryPolicySchema, transferFile, type ConnectionBudget } from '../../transfer/index.js';
 import type { RouteDecision } from '../../routing/decide.js';
 import { gitBlobIdOfFile } from '../../huggingface/git-blob.js';
 import { expectedIdentity, sourceLabel, storageUrlOf, type SourceError, type Sources } from '../../sources/source.js';
 import { verdictOf, type DownloadFailure } from './failure.js';
 import { clearQuarantine, hashIfExists, placeFile, quarantineFile } from './place.js';
 import { planFreshTransfer } from './plan.js';
+import type { Release, TransferSlots } from './slots.js';
 import { probeFresh } from './probe.js';
 import { decideFileRoute, decisionFromEvent, destinationFor, modelPathOf, type RouterOptions } from './route-file.js';
 
@@ -26,6 +27,10 @@ export interface JobRunnerDeps {
   readonly stagingDir: string;
   readonly quarantineDir: string;
   readonly connections: () => Promise<number>;
+  /** Shared by every job of the daemon. */
+  readonly connectionBudget?: ConnectionBudget;
+  /** Held while the job moves bytes; without it, a job transfers as soon as it runs. */
+  readonly transferSlots?: TransferSlots;
   readonly log: Log;
   readonly progress: (jobId: string, bytesDone: number, bytesTotal: number) => void;
   readonly router: RouterOptions;
@@ -111,6 +116,11 @@ export async function runJob(deps: JobRunnerDeps, jobId: string, signal: AbortSi
       };
       const urlRefreshed = (reason: string): void => void record({ type: 'download.url_refreshed', data: { reason } });
       const partSize = await stat(partPath).then((s) => s.size, () => -1);
+      // A transfer slot is taken once the probe is done and held until the bytes are in: the plan is recorded (and
+      // the job shows as downloading) only when its bytes can move.
+      const takeSlot = async (): Promise<Release | undefined> => (deps.transferSlots ? deps.transferSlots.acquire(stop.signal) : () => undefined);
+      const halted = (): RunOutcome => (storageFailure ? { kind: 'storage', error: storageFailure } : stopped);
+      let release: Release | undefined;
       if (!job.plan || partSize !== job.plan.totalBytes) {
         const remote = await probeFresh(resolveUrl, stop.signal, retryPolicySchema.parse(deps.transferTuning?.retry ?? {}), {
           onRefresh: urlRefreshed,
@@ -123,16 +133,22 @@ export async function runJob(deps: JobRunnerDeps, jobId: string, signal: AbortSi
         // Before anything is planned or written: a file that cannot fit waits for space instead of failing.
         const space = await checkFreeSpace(deps.stagingDir, remote.value.totalBytes);
         if (space.isErr()) return fail({ source: 'transfer', error: space.error });
+        release = await takeSlot();
+        if (release === undefined) return halted();
         const fresh = planFreshTransfer(jobId, { ...remote.value, acceptsRanges: remote.value.acceptsRanges && !job.rangesIgnored }, await deps.connections());
         const planned = await record(
           ...(job.plan ? [{ type: 'download.transfer_restarted' as const, data: { reason: 'the partial file in the staging folder was missing or had the wrong size' } }] : []),
           { type: 'download.transfer_planned', data: fresh },
         );
-        if (planned.isErr()) return planned.error;
+        if (planned.isErr() || !owns(planned.value)) {
+          release();
+          return planned.isErr() ? planned.error : stopped;
+        }
         job = planned.value;
-        if (!owns(job)) return stopped;
       }
       const plan = job.plan!;
+      release ??= await takeSlot();
+      if (release === undefined) return halted();
       const outcome = await transferFile(
         {
           partPath,
@@ -140,12 +156,14 @@ export async function runJob(deps: JobRunnerDeps, jobId: string, signal: AbortSi
           segments: plan.segments.map((s) => ({ ...s })),
           validator: { etag: plan.etag ?? undefined, lastModified: plan.lastModified ?? undefined },
           connections: await deps.connections(),
+          budget: deps.connectionBudget,
           resolveUrl,
           signal: stop.signal,
           ...deps.transferTuning,
         },
         {
           onDurable: (c) => void record({ type: 'download.chunk_written', data: { segment: c.segment, offset: c.offset, length: c.length } }),
+          onSplit: (split) => void record({ type: 'download.segment_split', data: { ...split } }),
           onProgress: (bytes) => deps.progress(jobId, bytes, plan.totalBytes),
           onRestart: ({ reason, segments, rangesIgnored }) =>
             void record(
@@ -162,7 +180,7 @@ export async function runJob(deps: JobRunnerDeps, jobId: string, signal: AbortSi
           onRetry: (r) => void record({ type: 'download.connection_retried', data: { ...r, detail: r.detail.slice(0, 1000) } }),
           onUrlRefreshed: urlRefreshed,
         },
-      );
+      ).finally(release);
       // Every chunk the transfer reported is recorded (or refused) before anything is decided from the outcome.
       await queue;
       if (storageFailure) return { kind: 'storage', error: storageFailure };

@@ -23,6 +23,11 @@ export interface SchedulerDeps {
   readonly schedulable: () => Promise<readonly SchedulableJob[]>;
   readonly store: EventStore;
   readonly concurrency: () => Promise<number>;
+  /**
+   * Start up to twice `concurrency` jobs: the runs themselves hold a transfer slot only while they move bytes
+   * (see slots.ts), so the others resolve and probe the next files, or verify and place finished ones, meanwhile.
+   */
+  readonly runAhead?: boolean;
   readonly run: (jobId: string, signal: AbortSignal) => Promise<RunOutcome>;
   readonly log: Log;
   readonly now?: () => number;
@@ -93,7 +98,8 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
 
   async function pass(): Promise<void> {
     if (blocked && blocked.until > now()) return wakeAt(blocked.until);
-    const [jobs, limit] = await Promise.all([deps.schedulable(), deps.concurrency()]);
+    const [jobs, concurrency] = await Promise.all([deps.schedulable(), deps.concurrency()]);
+    const limit = deps.runAhead === true ? 2 * concurrency : concurrency;
     if (stopped) return;
     const nowMs = now();
     let wake = Infinity;
@@ -134,9 +140,8 @@ export function startScheduler(deps: SchedulerDeps): Scheduler {
       });
   }
 
-  const relevant = (type: string): boolean =>
-    (type.startsWith('download.') && type !== 'download.chunk_written' && type !== 'download.validator_seen' && type !== 'download.connection_retried') ||
-    type === 'settings.changed';
+  const PROGRESS = new Set(['download.chunk_written', 'download.segment_split', 'download.validator_seen', 'download.connection_retried']);
+  const relevant = (type: string): boolean => (type.startsWith('download.') && !PROGRESS.has(type)) || type === 'settings.changed';
   const sub: Subscription = deps.store.commits$.subscribe((batch) => {
     let changed = false;
     for (const e of batch) {
