@@ -19,6 +19,13 @@ export interface DaemonHome {
   cleanup(): void;
 }
 
+// What test/support/postgres-backend.ts hands the workers on the PostgreSQL run.
+declare module 'vitest' {
+  export interface ProvidedContext {
+    postgres: { port: number; password: string };
+  }
+}
+
 /** Where the daemons of this run keep their log: `COMFYUI_DL_TEST_BACKEND=postgres` (see vitest.config.ts) or SQLite. */
 export const testBackend: 'sqlite' | 'postgres' = process.env.COMFYUI_DL_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite';
 

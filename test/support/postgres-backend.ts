@@ -11,9 +11,3 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('postgres', { port: server.port, password: server.password });
   return () => server.stop();
 }
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    postgres: { port: number; password: string };
-  }
-}
