@@ -16,6 +16,7 @@ export interface PgServer {
   /** A fresh, empty database on the server, as a URL with the password in it. */
   createDatabase(): Promise<string>;
   readonly password: string;
+  readonly port: number;
   /** Shuts the server down (dropping every connection), waits `ms`, and starts it again on the same port. */
   outage(ms: number): Promise<void>;
   stop(): Promise<void>;
@@ -58,6 +59,24 @@ async function freePort(): Promise<number> {
       server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
     });
   });
+}
+
+let syncDatabases = 0;
+
+/**
+ * A fresh, empty database on a running server, made with the server's own `createdb` and waited for: for a caller
+ * that cannot wait on a promise (a test's daemon home is made synchronously).
+ */
+export function createDatabaseSync(server: { readonly port: number; readonly password: string }): string {
+  const bin = binDir();
+  if (!bin) throw new Error(postgresMissing);
+  const name = `s${process.pid}_${++syncDatabases}`;
+  const made = spawnSync(join(bin, 'createdb'), ['-h', '127.0.0.1', '-p', String(server.port), '-U', USER, name], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, PGPASSWORD: server.password },
+  });
+  if (made.status !== 0) throw new Error(`createdb failed: ${made.stderr}`);
+  return `postgres://${USER}:${server.password}@127.0.0.1:${server.port}/${name}`;
 }
 
 /** `durable`: fsync and synchronous commit on, as a real server runs (benchmarks); tests trade them for speed. */
@@ -118,6 +137,7 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
   let databases = 0;
   return {
     password,
+    port,
     createDatabase: async () => {
       const name = `t${process.pid}_${++databases}`;
       const client = new pg.Client({ connectionString: admin });

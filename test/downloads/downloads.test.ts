@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogEntryJson, JobJson } from '../../src/ipc/protocol.js';
 import { DEFAULT_IDS, startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { cli, cliJson, daemonHome, spawnDaemon, type DaemonHome, type SpawnedDaemon } from '../support/daemon-process.js';
+import { cli, cliJson, daemonHome, loggedRows, spawnDaemon, testBackend, type DaemonHome, type SpawnedDaemon } from '../support/daemon-process.js';
 import { addAndWait, CANARY_KEY, filesUnder } from '../support/downloads.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -186,12 +186,17 @@ describe('downloads through the daemon, against the simulator', () => {
     historyOutputs.push(history.stdout);
     const places: [string, string][] = [['history', history.stdout], ['daemon stderr', daemon.stderr()]];
     for (const f of filesUnder(home.dataDir)) places.push([f, readFileSync(join(home.dataDir, f)).toString('latin1')]);
+    // On PostgreSQL the log is not in the data folder: its rows are searched where they are.
+    const logged = JSON.stringify(await loggedRows(home));
+    places.push(['the events table', logged]);
     for (const f of filesUnder(home.modelsDir)) if (f.endsWith('.json')) places.push([f, readFileSync(join(home.modelsDir, f), 'utf8')]);
     for (const req of sim.requests.filter((q) => q.host === 'storage')) places.push([`storage ${req.method}`, JSON.stringify(req)]);
     expect(places.filter(([, text]) => text.includes(CANARY_KEY)).map(([where]) => where)).toEqual([]);
     expect(places.some(([w]) => w.startsWith('storage'))).toBe(true);
     // The key did reach the API host, as a header.
     expect(sim.requests.some((q) => q.host === 'api' && String(q.headers.authorization).includes(CANARY_KEY))).toBe(true);
-    expect(existsSync(join(home.dataDir, 'events.db'))).toBe(true);
+    expect(logged).toContain('download.requested');
+    // And the log is where this run says: on PostgreSQL no SQLite file was made beside it.
+    expect(existsSync(join(home.dataDir, 'events.db'))).toBe(testBackend === 'sqlite');
   });
 });

@@ -8,7 +8,7 @@ import type { CatalogEntryJson, EventJson, JobJson } from '../../src/ipc/protoco
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { HUB_FILES, HUB_IDS, startHubSimulator, type HubSimulator } from '../../src/simulator/huggingface/index.js';
 import { GRANTED_TOKEN, TOKENS, UNGRANTED_TOKEN } from '../huggingface/hub-support.js';
-import { cli, cliJson, daemonHome, spawnDaemon, type CliResult, type DaemonHome, type SpawnedDaemon } from '../support/daemon-process.js';
+import { cli, cliJson, daemonHome, loggedRows, spawnDaemon, testBackend, type CliResult, type DaemonHome, type SpawnedDaemon } from '../support/daemon-process.js';
 import { addAndWait, filesUnder } from '../support/downloads.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -214,6 +214,8 @@ describe('Hugging Face files through the daemon, against the hub simulator', () 
     outputs.forEach((o, i) => places.push([`cli output ${i}`, `${o.stdout}\n${o.stderr}`]));
     places.push(['history', history.stdout]);
     for (const f of filesUnder(home.dataDir)) places.push([f, readFileSync(join(home.dataDir, f)).toString('latin1')]);
+    // On PostgreSQL the log is not in the data folder: its rows are searched where they are.
+    places.push(['the events table', JSON.stringify(await loggedRows(home))]);
     for (const f of filesUnder(home.modelsDir)) if (f.endsWith('.json')) places.push([f, readFileSync(join(home.modelsDir, f), 'utf8')]);
     const storage = hub.requests.filter((q) => q.host === 'storage');
     for (const req of storage) places.push([`storage ${req.method} ${req.url}`, JSON.stringify(req)]);
@@ -222,9 +224,11 @@ describe('Hugging Face files through the daemon, against the hub simulator', () 
       expect(places.filter(([, text]) => text.includes(token)).map(([where]) => where), token).toEqual([]);
     }
     expect(storage.every((q) => q.headers.authorization === undefined)).toBe(true);
-    // The controls: the tokens did reach the hub, as headers, and the WAL was searched while it held events.
+    // The controls: the tokens did reach the hub, as headers, and the log was searched while it held events (on
+    // SQLite in its WAL).
     expect(hub.requests.some((q) => q.host === 'hub' && q.headers.authorization === `Bearer ${GRANTED_TOKEN}`)).toBe(true);
     expect(hub.requests.some((q) => q.host === 'hub' && q.headers.authorization === `Bearer ${UNGRANTED_TOKEN}`)).toBe(true);
-    expect(places.some(([where]) => where.endsWith('events.db-wal'))).toBe(true);
+    if (testBackend === 'sqlite') expect(places.some(([where]) => where.endsWith('events.db-wal'))).toBe(true);
+    expect(places.find(([where]) => where === 'the events table')![1]).toContain('download.requested');
   });
 });

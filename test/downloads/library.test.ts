@@ -5,7 +5,7 @@ import type { AvailableUpdateJson, CatalogEntryJson } from '../../src/ipc/protoc
 import { buildSafetensorsHeader } from '../../src/safetensors/build.js';
 import { DEFAULT_IDS, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { startNotificationServer, startPrivateBus, type NotificationServer, type PrivateBus } from '../notify/notification-server.js';
-import { cli, cliJson, daemonHome, spawnDaemon, type DaemonHome, type SpawnedDaemon } from '../support/daemon-process.js';
+import { cli, cliJson, daemonHome, loggedRows, spawnDaemon, type DaemonHome, type SpawnedDaemon } from '../support/daemon-process.js';
 
 type Summary = { files: number; hashed: number; cached: number; discovered: number; moved: number; missing: number; identified: number; unknown: number };
 
@@ -38,16 +38,8 @@ describe('the models already on disk, and what comes out later', () => {
   let bus: PrivateBus;
   let notifications: NotificationServer;
   const start = () => spawnDaemon(home, [], { DBUS_SESSION_BUS_ADDRESS: bus.address });
-  // The log read straight from the database file: it works while the daemon is down, and readers never block it.
-  const readHistory = async (): Promise<{ type: string; data: Record<string, unknown> }[]> => {
-    const { default: Database } = await import('better-sqlite3');
-    const db = new Database(join(home.dataDir, 'events.db'), { readonly: true });
-    try {
-      return (db.prepare('SELECT type, data FROM events ORDER BY global_position').all() as { type: string; data: string }[]).map((r) => ({ type: r.type, data: JSON.parse(r.data) as Record<string, unknown> }));
-    } finally {
-      db.close();
-    }
-  };
+  const readHistory = async (): Promise<{ type: string; data: Record<string, unknown> }[]> =>
+    (await loggedRows(home)).map((r) => ({ type: r.type, data: JSON.parse(r.data) as Record<string, unknown> }));
 
   beforeAll(async () => {
     sim = await startSimulator();

@@ -2,6 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { createDatabaseSync } from '../../scripts/postgres-server.js';
 import { connectIpc } from '../../src/ipc/client.js';
 import { projectRoot } from '../../src/config/project-root.js';
 
@@ -16,7 +19,20 @@ export interface DaemonHome {
   cleanup(): void;
 }
 
-/** A private home for one daemon: data, models, socket and config folders under one temp folder. */
+// What test/support/postgres-backend.ts hands the workers on the PostgreSQL run.
+declare module 'vitest' {
+  export interface ProvidedContext {
+    postgres: { port: number; password: string };
+  }
+}
+
+/** Where the daemons of this run keep their log: `COMFYUI_DL_TEST_BACKEND=postgres` (see vitest.config.ts) or SQLite. */
+export const testBackend: 'sqlite' | 'postgres' = process.env.COMFYUI_DL_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite';
+
+/**
+ * A private home for one daemon: data, models, socket and config folders under one temp folder, and on the PostgreSQL
+ * run a fresh database of its own (unless the test names one: several hosts sharing a database).
+ */
 export function daemonHome(extraEnv: NodeJS.ProcessEnv = {}): DaemonHome {
   const dir = mkdtempSync(join(tmpdir(), 'comfyui-dl-e2e-'));
   const socket = join(dir, 'run', 'daemon.sock');
@@ -34,9 +50,35 @@ export function daemonHome(extraEnv: NodeJS.ProcessEnv = {}): DaemonHome {
     COMFYUI_MODELS_DIR: modelsDir,
     COMFYUI_DL_UPDATE_INTERVAL: '0',
     CIVITAI_BASE_URL: 'http://127.0.0.1:9',
+    ...(testBackend === 'postgres' && !extraEnv.COMFYUI_DL_DATABASE_URL ? { COMFYUI_DL_DATABASE_URL: createDatabaseSync(inject('postgres')) } : {}),
     ...extraEnv,
   };
   return { dir, env, socket, dataDir, modelsDir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * The rows of a home's event log in order, read straight from its database: it works while the daemon is down, and
+ * readers never block it.
+ */
+export async function loggedRows(home: DaemonHome): Promise<{ type: string; data: string; metadata: string }[]> {
+  const query = 'SELECT type, data, metadata FROM events ORDER BY global_position';
+  const url = home.env.COMFYUI_DL_DATABASE_URL;
+  if (url) {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query<{ type: string; data: string; metadata: string }>(query)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(join(home.dataDir, 'events.db'), { readonly: true });
+  try {
+    return db.prepare(query).all() as { type: string; data: string; metadata: string }[];
+  } finally {
+    db.close();
+  }
 }
 
 export interface SpawnedDaemon {
