@@ -40,8 +40,13 @@ const WAIT_ENDS = new Set<JobJson['state']>(['completed', 'failed', 'cancelled',
 /** Events that cannot move a job's state: no need to ask for the job again. */
 const PROGRESS_ONLY = new Set(['download.chunk_written', 'download.segment_split', 'download.validator_seen', 'download.connection_retried', 'download.url_refreshed']);
 
-/** Follows one job until it completes, fails, is cancelled or paused; a waiting job is waited for. */
-export async function waitForJob(client: IpcClient, start: JobJson): Promise<JobJson> {
+/**
+ * Follows one job until it completes, fails, is cancelled or paused; a waiting job is waited for. Each change of
+ * state is a progress line on stderr. A caller that prints the completed job as its result says `sayCompleted:
+ * false`, so a terminal does not show that line twice; a job that did not complete is said here too, where failures go.
+ */
+export async function waitForJob(client: IpcClient, start: JobJson, options: { sayCompleted?: boolean } = {}): Promise<JobJson> {
+  const sayCompleted = options.sayCompleted ?? true;
   const view = createProgressView(start.fileName ?? start.id);
   let job = start;
   if (WAIT_ENDS.has(job.state)) return job;
@@ -54,7 +59,8 @@ export async function waitForJob(client: IpcClient, start: JobJson): Promise<Job
         const previous = job;
         job = r.value.job;
         if (job.state === previous.state && job.nextAttemptAt === previous.nextAttemptAt) return;
-        view.line(describeJob(job));
+        if (job.state === 'completed' && !sayCompleted) view.clear();
+        else view.line(describeJob(job));
         if (WAIT_ENDS.has(job.state)) {
           sub.close();
           resolve(job);

@@ -39,10 +39,14 @@ export function createProgressView(name: string, out: NodeJS.WriteStream = proce
         out.write(`${label}: ${stats}\n`);
       }
     },
-    /** Ends the bar's line before anything else is printed. */
-    line(text: string): void {
+    /** Takes the bar off the terminal, so what is printed next starts on a clean line. */
+    clear(): void {
       if (drawn) out.write('\r\x1b[2K');
       drawn = false;
+    },
+    /** Ends the bar's line before anything else is printed. */
+    line(text: string): void {
+      this.clear();
       out.write(`${plainText(text, 'keep-lines')}\n`);
     },
   };

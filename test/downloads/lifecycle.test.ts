@@ -184,6 +184,9 @@ describe('a job left alone finishes (spawned daemon, simulator faults)', () => {
     const resumed = await cli(home, ['resume', id, '--wait']);
     expect(resumed.code, resumed.stderr).toBe(0);
     expectPlacedIntact(home, sim, await job(home, id));
+    // The completed job is the command's result: said once, on stdout, not again among the progress lines.
+    expect(resumed.stdout).toMatch(new RegExp(`^job ${id} completed: .* verified\\)\n$`));
+    expect(resumed.stderr).not.toContain(`job ${id} completed`);
   });
 });
 

@@ -57,7 +57,7 @@ export function registerDownloads(program: Command, ctx: CliContext): void {
           : `queued job ${job.id}${added.repair ? ' to repair the copy that is missing or changed' : ''}: ${jobName(job)}, ${formatBytes(job.bytesTotal)}`;
         // The result is stdout's; with --json (the job is the result) or --wait (the final state is) it is progress.
         (opts.json || opts.wait ? printErr : printOut)(`${result}\n`);
-        if (opts.wait) job = await waitForJob(c, job);
+        if (opts.wait) job = await waitForJob(c, job, { sayCompleted: false });
         if (opts.json) printJson({ ...job, ...flags });
         else if (opts.wait) printOut(`${describeJob(job)}\n`);
         if (opts.wait) exitForWaited(job);
@@ -97,7 +97,7 @@ export function registerDownloads(program: Command, ctx: CliContext): void {
     command.action(async (job: string, opts: { json?: boolean; wait?: boolean }) => {
       await withClient(await ctx.socket(), async (c) => {
         let r = (await c.request(name, { job })).match((x) => x.job, fail);
-        if (opts.wait) r = await waitForJob(c, r);
+        if (opts.wait) r = await waitForJob(c, r, { sayCompleted: false });
         if (opts.json) printJson(r);
         else printOut(`${describeJob(r)}\n`);
         if (opts.wait) exitForWaited(r);

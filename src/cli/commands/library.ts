@@ -100,7 +100,7 @@ export function registerLibrary(program: Command, ctx: CliContext): void {
           if (opts.json) return printJson({ ...added.present, existing: true });
           return void printOut(`already have it: ${added.present?.path ?? update}\n`);
         }
-        const job = opts.wait ? await waitForJob(c, added.job) : added.job;
+        const job = opts.wait ? await waitForJob(c, added.job, { sayCompleted: false }) : added.job;
         if (opts.json) printJson({ ...job, existing: added.existing, retried: added.retried, repair: added.repair });
         else printOut(`${describeJob(job)}\n`);
         if (opts.wait) exitForWaited(job);
