@@ -192,7 +192,11 @@ export function downloadMethods(deps: DownloadMethodDeps) {
   return {
     add: (p: ValidParamsOf<'add'>) => addDownload(deps, p),
     'updates.get': (p: ValidParamsOf<'updates.get'>) => getUpdate(deps, p),
-    queue: async (p: ValidParamsOf<'queue'>) => ok({ jobs: (await deps.views.jobs(p.all ?? false)).map(jobJson) }),
+    queue: async (p: ValidParamsOf<'queue'>) => {
+      // A log of its own (SQLite) holds this host's jobs only: another host has none here.
+      if (p.host !== undefined && p.host !== deps.views.host && !deps.sharedLog) return ok({ jobs: [] });
+      return ok({ jobs: (await deps.views.jobs(p.all ?? false, p.host === undefined ? 'all' : { host: p.host })).map(jobJson) });
+    },
     job: async (p: { job: string }): Promise<Result<{ job: JobJson }, IpcError>> => {
       const id = await findJob(deps.views, p.job);
       if (id.isErr()) return err(id.error);

@@ -97,7 +97,7 @@ export function buildMethods(ctx: MethodContext): MethodHandlers {
         connections: await liveSetting(views, 'connections', ctx.settings.connections),
         queue: Object.fromEntries(counts.map((c) => [c.state, c.n])),
         host: views.host,
-        hosts: (await views.hosts()).map((h) => ({ name: h.name, lastSeen: h.last_seen, version: h.version })),
+        hosts: await hostsStatus(views),
         scan: ctx.library.scanner?.progress() ?? null,
         storageProblem: ctx.library.scheduler?.storageProblem() ?? null,
         ipc: ctx.ipcStats(),
@@ -132,6 +132,12 @@ async function liveReport(views: ViewQueries, report: ConfigReport): Promise<Con
 }
 
 /** A setting changed while running (an event) wins over the one the daemon started with. */
+/** Every host sharing the log: when its daemon last said it was alive, and how many jobs it runs now. */
+async function hostsStatus(views: ViewQueries) {
+  const [hosts, running] = await Promise.all([views.hosts(), views.runningByHost()]);
+  return hosts.map((h) => ({ name: h.name, lastSeenAt: h.last_seen, running: running.get(h.name) ?? 0, version: h.version }));
+}
+
 export async function liveSetting(views: ViewQueries, key: 'concurrency' | 'connections', started: number): Promise<number> {
   const value = await views.setting(key);
   return value === undefined ? started : (JSON.parse(value) as number);

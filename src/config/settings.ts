@@ -235,9 +235,9 @@ export const SETTINGS = {
     isPath: false,
     defaultValue: () => null,
   } satisfies SettingSpec<string | null>,
-  host: {
-    flag: '--host',
-    env: 'COMFYUI_DL_HOST',
+  hostName: {
+    flag: '--host-name',
+    env: 'COMFYUI_DL_HOST_NAME',
     describe: 'this machine\'s name among the hosts sharing one database: it runs the jobs queued for this name',
     expected: 'a name of letters, digits, dots, dashes or underscores (at most 63)',
     schema: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/),

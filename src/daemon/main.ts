@@ -31,7 +31,7 @@ export async function runDaemonUntilSignal(config: Config): Promise<number> {
       hfEndpoint: config.hfEndpoint,
       hfToken: () => config.hfToken,
       databaseUrl: () => config.databaseUrl ?? undefined,
-      host: config.host,
+      host: config.hostName,
       previewMaxNsfwLevel: config.previewNsfwLevel,
       pathTemplate: config.pathTemplate,
       extraModelPaths: config.extraModelPaths,

@@ -10,7 +10,8 @@ export type JobState = 'queued' | 'resolving' | 'downloading' | 'waiting' | 'pau
 export type JobStatus = 'none' | JobState;
 
 /** States the job runner owns: only its own events move a job out of them, and a user's pause or cancel. */
-const RUNNING: ReadonlySet<JobStatus> = new Set(['resolving', 'downloading', 'verifying']);
+export const RUNNING_STATES = ['resolving', 'downloading', 'verifying'] as const satisfies readonly JobState[];
+const RUNNING: ReadonlySet<JobStatus> = new Set(RUNNING_STATES);
 /** States a job waits in for the runner to start (again). */
 const STARTABLE: ReadonlySet<JobStatus> = new Set(['queued', 'waiting']);
 

@@ -215,7 +215,7 @@ export const StatusResultSchema = z.looseObject({
   queue: z.record(z.string(), z.int().nonnegative()),
   /** This daemon's host, and every host that shares its log with when each was last seen (ISO time). */
   host: z.string().optional(),
-  hosts: z.array(z.object({ name: z.string(), lastSeen: z.string(), version: z.string() })).optional(),
+  hosts: z.array(z.object({ name: z.string(), lastSeenAt: z.string(), running: z.int().nonnegative(), version: z.string() })).optional(),
   /** The socket's load: clients connected, replies written but not yet read by them, requests being answered. */
   ipc: z.object({ connections: z.int().nonnegative(), bufferedBytes: z.int().nonnegative(), inFlight: z.int().nonnegative() }).optional(),
 });
@@ -521,7 +521,7 @@ export const METHODS = methodTable(
    * or changed.
    */
   defineMethod('add', AddParamsSchema, AddResultSchema),
-  defineMethod('queue', z.strictObject({ all: z.boolean().optional() }), z.object({ jobs: z.array(JobJsonSchema) })),
+  defineMethod('queue', z.strictObject({ all: z.boolean().optional(), host: z.string().min(1).max(63).optional() }), z.object({ jobs: z.array(JobJsonSchema) })),
   defineMethod('job', JobRef, JobResult),
   defineMethod('pause', JobRef, JobResult),
   defineMethod('resume', JobRef, JobResult),

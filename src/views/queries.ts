@@ -8,6 +8,7 @@ import { ignoreKey, type UpdateRow } from '../projections/updates.projection.js'
 import { versionPresence, type VersionPresence } from '../projections/version-presence.js';
 import { versionPlacements } from '../projections/add-decision.js';
 import { formatHfRef } from '../huggingface/refs.js';
+import { RUNNING_STATES } from '../events/download.decider.js';
 
 export function jobJson(r: JobRow): JobJson {
   return {
@@ -61,6 +62,14 @@ export function viewQueries(db: OpenedDatabase, host?: string) {
     catalog: (scope: HostScope = own): Promise<CatalogRow[]> => k.selectFrom('view_catalog').selectAll().where(ofHost(scope)).orderBy('path').orderBy('host').execute(),
     /** Every host that shares the log, with when its daemon was last seen. */
     hosts: () => k.selectFrom('hosts').selectAll().orderBy('name').execute(),
+    /** How many jobs each host is running now; a row without a host is this daemon's (a single host's log). */
+    runningByHost: async (): Promise<Map<string, number>> => {
+      const rows = await k.selectFrom('view_jobs').select((eb) => ['host', eb.fn.countAll<number>().as('n')])
+        .where('state', 'in', [...RUNNING_STATES]).groupBy('host').execute();
+      const running = new Map<string, number>();
+      for (const r of rows) running.set(r.host ?? host ?? '', (running.get(r.host ?? host ?? '') ?? 0) + Number(r.n));
+      return running;
+    },
     identities: (): Promise<IdentityRow[]> => k.selectFrom('view_identity').selectAll().where('known', '=', 1).execute(),
     updates: (): Promise<UpdateRow[]> => k.selectFrom('view_updates').selectAll().orderBy('model_id').execute(),
     ignores: async (): Promise<Set<string>> => new Set((await k.selectFrom('view_update_ignores').select('key').execute()).map((r) => r.key)),

@@ -39,7 +39,7 @@ const TABLE = [
   { key: 'earlyAccessUpdates', flag: '--early-access-updates', env: 'COMFYUI_DL_EARLY_ACCESS_UPDATES', default: false, values: [true, false, true] },
   { key: 'sameBaseModelUpdates', flag: '--same-base-model-updates', env: 'COMFYUI_DL_SAME_BASE_MODEL_UPDATES', default: false, values: [true, false, true] },
   { key: 'databaseUrl', flag: '--database-url', env: 'COMFYUI_DL_DATABASE_URL', default: null, values: ['postgres://a:b@127.0.0.1/x', 'postgresql://127.0.0.1:5433/y', 'postgres://db.lan/z'] },
-  { key: 'host', flag: '--host', env: 'COMFYUI_DL_HOST', default: defaultHost(), values: ['gpu-1', 'gpu-2', 'workstation'] },
+  { key: 'hostName', flag: '--host-name', env: 'COMFYUI_DL_HOST_NAME', default: defaultHost(), values: ['gpu-1', 'gpu-2', 'workstation'] },
 ] as const;
 
 describe('setting precedence: flag > environment > config file > default', () => {
@@ -124,7 +124,7 @@ describe('config file errors', () => {
     expect(error.message).toBe(
       `unknown setting 'models_dir' in ${CONFIG} (did you mean 'modelsDir'?); ` +
         'known settings: modelsDir, dataDir, socket, civitaiUrl, hfEndpoint, concurrency, updateInterval, connections, totalConnections, pathTemplate, ' +
-        'extraModelPaths, defaultRoot, previewNsfwLevel, earlyAccessUpdates, sameBaseModelUpdates, databaseUrl, host, apiKey, hfToken',
+        'extraModelPaths, defaultRoot, previewNsfwLevel, earlyAccessUpdates, sameBaseModelUpdates, databaseUrl, hostName, apiKey, hfToken',
     );
   });
 

@@ -12,7 +12,7 @@ describe.skipIf(postgresMissing !== undefined)(`comfyui-dl migrate --to postgres
   beforeAll(async () => {
     server = await startPostgres();
     sim = await startSimulator();
-    home = daemonHome({ CIVITAI_BASE_URL: sim.apiUrl, COMFYUI_DL_HOST: 'workstation' });
+    home = daemonHome({ CIVITAI_BASE_URL: sim.apiUrl, COMFYUI_DL_HOST_NAME: 'workstation' });
   }, 60_000);
   afterAll(async () => {
     await sim?.close();

@@ -39,7 +39,7 @@ describe.skipIf(postgresMissing !== undefined)(`two hosts on one PostgreSQL data
     server = await startPostgres();
     url = await server.createDatabase();
     sim = await startSimulator({ world: { models: [...defaultWorld().models, bigFileModel(SIZE)] } });
-    const env = (host: string) => ({ CIVITAI_BASE_URL: sim.apiUrl, COMFYUI_DL_DATABASE_URL: url, COMFYUI_DL_HOST: host });
+    const env = (host: string) => ({ CIVITAI_BASE_URL: sim.apiUrl, COMFYUI_DL_DATABASE_URL: url, COMFYUI_DL_HOST_NAME: host });
     alpha = daemonHome(env('alpha'));
     beta = daemonHome(env('beta'));
     a = await spawnDaemon(alpha);
@@ -99,6 +99,9 @@ describe.skipIf(postgresMissing !== undefined)(`two hosts on one PostgreSQL data
       return j?.state === 'completed' ? j : undefined;
     }, 120_000);
     expect(done.host).toBe('beta');
+    // `queue --host` keeps one host's jobs.
+    expect((await json<JobJson[]>(alpha, ['queue', '--all', '--host', 'beta'])).map((j) => j.id)).toContain(job);
+    expect((await json<JobJson[]>(alpha, ['queue', '--all', '--host', 'alpha'])).map((j) => j.id)).not.toContain(job);
     const onBeta = join(beta.modelsDir, done.path!);
     expect(createHash('sha256').update(readFileSync(onBeta)).digest('hex')).toBe(done.sha256);
     expect(existsSync(join(alpha.modelsDir, done.path!))).toBe(false);
@@ -139,7 +142,8 @@ describe.skipIf(postgresMissing !== undefined)(`two hosts on one PostgreSQL data
     const status = await json<ResultOf<'status'>>(alpha, ['status']);
     expect(status.host).toBe('alpha');
     expect(status.hosts?.map((h) => h.name)).toEqual(['alpha', 'beta']);
-    for (const h of status.hosts ?? []) expect(Date.now() - Date.parse(h.lastSeen)).toBeLessThan(120_000);
+    for (const h of status.hosts ?? []) expect(Date.now() - Date.parse(h.lastSeenAt)).toBeLessThan(120_000);
+    expect(status.hosts?.map((h) => h.running)).toEqual([0, 0]);
     expect(status.dbPath).toMatch(/^postgres:\/\/\*\*\*@127\.0\.0\.1:\d+\//);
   });
 
@@ -164,7 +168,7 @@ describe.skipIf(postgresMissing !== undefined)(`two hosts on one PostgreSQL data
   it('a database that is not there yet is waited for, and a wrong password is refused: neither shows a password', { timeout: 60_000 }, async () => {
     const port = Number(new URL(url).port);
     const wrong = url.replace(server.password, `${server.password}x`);
-    const refused = daemonHome({ CIVITAI_BASE_URL: sim.apiUrl, COMFYUI_DL_DATABASE_URL: wrong, COMFYUI_DL_HOST: 'gamma' });
+    const refused = daemonHome({ CIVITAI_BASE_URL: sim.apiUrl, COMFYUI_DL_DATABASE_URL: wrong, COMFYUI_DL_HOST_NAME: 'gamma' });
     const r = await cli(refused, ['daemon'], { timeoutMs: 30_000 });
     outputs.push(r.stdout, r.stderr);
     expect(r.code).not.toBe(0);
@@ -172,7 +176,7 @@ describe.skipIf(postgresMissing !== undefined)(`two hosts on one PostgreSQL data
     refused.cleanup();
 
     // Nothing listens on port 1: the daemon says it waits and keeps trying until it is stopped.
-    const away = daemonHome({ CIVITAI_BASE_URL: sim.apiUrl, COMFYUI_DL_DATABASE_URL: url.replace(`:${port}/`, ':1/'), COMFYUI_DL_HOST: 'delta' });
+    const away = daemonHome({ CIVITAI_BASE_URL: sim.apiUrl, COMFYUI_DL_DATABASE_URL: url.replace(`:${port}/`, ':1/'), COMFYUI_DL_HOST_NAME: 'delta' });
     const child = spawn(process.execPath, [BIN, 'daemon'], { env: away.env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -18,6 +18,7 @@ interface AddOptions {
   fp?: (typeof FILE_FP_VALUES)[number];
   format?: (typeof FILE_FORMAT_VALUES)[number];
   size?: (typeof FILE_SIZE_VALUES)[number];
+  host?: string;
   wait?: boolean;
   json?: boolean;
 }
@@ -33,6 +34,7 @@ export function registerDownloads(program: Command, ctx: CliContext): void {
     .option('--fp <precision>', `the file with this precision: ${FILE_FP_VALUES.join(', ')}`, oneOf('--fp', FILE_FP_VALUES))
     .option('--format <format>', `the file in this format: ${FILE_FORMAT_VALUES.join(', ')}`, oneOf('--format', FILE_FORMAT_VALUES))
     .option('--size <size>', `the ${FILE_SIZE_VALUES.join(' or ')} file`, oneOf('--size', FILE_SIZE_VALUES))
+    .option('--host <name>', 'the host whose models folder receives the file, among hosts sharing one PostgreSQL log (default: the daemon\'s own)')
     .option('--wait', 'block until the file is verified and placed (exit 0), the job fails or is cancelled (exit 1) or is paused (exit 4)')
     .option('--json', 'print the job as JSON, with existing, retried and repair')
     .action(async (ref: string | undefined, opts: AddOptions) => {
@@ -40,10 +42,8 @@ export function registerDownloads(program: Command, ctx: CliContext): void {
         throw new CliExit(EXIT.USAGE, 'add needs a reference: a CivitAI URL, an AIR, --model ID, --version ID, or a Hugging Face file URL or hf:// reference');
       }
       const config = await ctx.config();
-      // `--host` (or a configured host) names the machine that downloads; without one, the daemon's own host does.
-      const host = config.sources.host === 'default' ? undefined : config.host;
       await withClient(config.socket, async (c) => {
-        const added = (await c.request('add', { ref, model: opts.model, version: opts.version, file: opts.file, fp: opts.fp, format: opts.format, size: opts.size, host })).match((r) => r, fail);
+        const added = (await c.request('add', { ref, model: opts.model, version: opts.version, file: opts.file, fp: opts.fp, format: opts.format, size: opts.size, host: opts.host })).match((r) => r, fail);
         const flags = { existing: added.existing, retried: added.retried, repair: added.repair };
         if (added.job === null) {
           // Only a scan knows the file: there is no job, and nothing to wait for.
@@ -68,9 +68,10 @@ export function registerDownloads(program: Command, ctx: CliContext): void {
     .command('queue')
     .description('list download jobs (unfinished ones; --all for every job)')
     .option('--all', 'include completed and cancelled jobs')
+    .option('--host <name>', 'only the jobs of this host (several hosts sharing one PostgreSQL log; default: every host\'s)')
     .option('--json', 'print JSON: an array of jobs')
-    .action(async (opts: { all?: boolean; json?: boolean }) => {
-      const { jobs } = await withClient(await ctx.socket(), async (c) => (await c.request('queue', { all: opts.all })).match((r) => r, fail));
+    .action(async (opts: { all?: boolean; host?: string; json?: boolean }) => {
+      const { jobs } = await withClient(await ctx.socket(), async (c) => (await c.request('queue', { all: opts.all, host: opts.host })).match((r) => r, fail));
       if (opts.json) return printJson(jobs);
       if (jobs.length === 0) return void printOut(opts.all ? 'no jobs\n' : 'the queue is empty (see `comfyui-dl queue --all` for finished jobs)\n');
       // Every host's jobs: a HOST column once several hosts share the log.

@@ -22,14 +22,14 @@ export function registerMigrate(program: Command, ctx: CliContext): void {
       const config = await ctx.config();
       const secrets = passwordOf(opts.to);
       const { migrateLog } = await loadCompiled<MigrateModule>('data-dir/migrate-log.js');
-      const report = await migrateLog({ dataDir: config.dataDir, to: opts.to, host: config.host, log: (line) => printErr(`${redact(line, secrets)}\n`) });
+      const report = await migrateLog({ dataDir: config.dataDir, to: opts.to, host: config.hostName, log: (line) => printErr(`${redact(line, secrets)}\n`) });
       if (report.isErr()) throw new CliExit(EXIT.FAILED, redact(report.error.message, secrets));
       if (opts.json) return printJson(report.value);
       const views = Object.entries(report.value.views).map(([name, rows]) => `${name} ${rows}`).join(', ');
       printOut(
-        `copied ${report.value.events} events to ${report.value.to} in ${report.value.ms} ms, as recorded by host ${config.host}\n` +
+        `copied ${report.value.events} events to ${report.value.to} in ${report.value.ms} ms, as recorded by host ${config.hostName}\n` +
           `views match: ${views}\n` +
-          `now start the daemon with --database-url (or COMFYUI_DL_DATABASE_URL) and --host ${config.host}\n`,
+          `now start the daemon with --database-url (or COMFYUI_DL_DATABASE_URL) and --host-name ${config.hostName}\n`,
       );
     });
 }

@@ -22,7 +22,7 @@ export function registerStatus(program: Command, ctx: CliContext): void {
           ['queue', queue],
           ...(status.host ? [['host', status.host]] : []),
           // Every host sharing the log, with when its daemon last said it was up (every 30 s while it runs).
-          ...(status.hosts ?? []).map((h) => ['', `${h.name}${h.name === status.host ? ' (this one)' : ''}: last seen ${h.lastSeen}, comfyui-dl ${h.version}`]),
+          ...(status.hosts ?? []).map((h) => ['', `${h.name}${h.name === status.host ? ' (this one)' : ''}: last seen ${h.lastSeenAt}, ${h.running} running, comfyui-dl ${h.version}`]),
           ...(typeof status.storageProblem === 'string' ? [['held', `downloads wait: cannot write the event log (${status.storageProblem})`]] : []),
         ]).split('\n').slice(1).join('\n')}\n`,
       );
